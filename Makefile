@@ -1,0 +1,31 @@
+# Thin wrapper over the set-up and CMake; the README's two commands are `make run` and `make test`.
+BUILD ?= build
+JOBS  ?= $(shell nproc)
+VTEST := /usr/share/doc/opencv-doc/examples/data/vtest.avi
+
+.PHONY: deps build run test bench format clean
+
+deps:
+	scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The main job on the embedded default: anonymize Debian's pedestrian clip with adaptive_blur.
+run: build
+	$(BUILD)/la3d anonymize $(VTEST) --method adaptive_blur -o $(BUILD)/out/vtest_adaptive_blur.mp4
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	$(BUILD)/bench_methods --benchmark_min_time=0.2
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,281 @@
+#include <atomic>
+#include <csignal>
+#include <fmt/format.h>
+#include <iostream>
+#include <opencv2/highgui.hpp>
+#include <opencv2/imgproc.hpp>
+#include <optional>
+
+#include "commands.hpp"
+#include "la3d/detections_file.hpp"
+#include "la3d/io.hpp"
+#include "progress.hpp"
+
+namespace la3d::cli {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_interrupt(int) { g_interrupted = true; }
+
+enum class InputKind { Image, Video, Live };
+
+struct Job {
+  std::string input;  // path or source spec
+  InputKind kind;
+  fs::path out_root;  // where mirrored outputs go (folders, several inputs); empty otherwise
+  fs::path rel_dir;   // sub-folder below out_root, mirroring the input tree
+};
+
+struct Totals {
+  long long frames = 0, people = 0, masked_frames = 0;
+  std::vector<double> decode, detect, anonymize, encode;
+};
+
+bool is_live_spec(const std::string& s) {
+  return s == "webcam" || s.rfind("webcam:", 0) == 0 || s.find("://") != std::string::npos;
+}
+
+std::string live_stem(const std::string& spec) {
+  if (spec.rfind("webcam", 0) == 0) return spec == "webcam" ? "webcam0" : "webcam" + spec.substr(7);
+  return "stream";
+}
+
+// Where one input's output goes; nullopt when it is shown only (-v on a live source).
+Result<std::optional<fs::path>> output_path(const AnonymizeArgs& a, const Job& job, cv::Size size) {
+  const bool image = job.kind == InputKind::Image;
+  const fs::path in(job.input);
+  const std::string stem = job.kind == InputKind::Live ? live_stem(job.input) : in.stem().string();
+  std::string ext = job.kind == InputKind::Live ? ".mp4" : in.extension().string();
+  std::string name = stem + "_anonymized" + ext;
+  if (a.save)
+    name = fmt::format("{}_imwh{}x{}_{}_an{}", a.engine.method, size.width, size.height, stem, image ? ".jpg" : ".mp4");
+  fs::path out;
+  if (!job.out_root.empty()) {
+    out = job.out_root / job.rel_dir / name;
+  } else if (!a.output.empty()) {
+    out = a.output;
+    if (image && !is_image_path(out)) return make_error("output for an image must be an image file: " + out.string());
+  } else if (a.save) {
+    out = fs::path(a.out_dir) / name;
+  } else if (job.kind == InputKind::Live) {
+    if (a.preview) return std::optional<fs::path>();
+    return make_error("a live source needs -o PATH or -s to write, or -v to show");
+  } else {
+    out = in.parent_path() / name;
+  }
+  std::error_code e1, e2;
+  if (job.kind != InputKind::Live && fs::weakly_canonical(out, e1) == fs::weakly_canonical(in, e2))
+    return make_error("output would overwrite the input " + in.string());
+  return std::optional<fs::path>(out);
+}
+
+Result<std::vector<Job>> plan_jobs(const AnonymizeArgs& a, const std::vector<std::string>& inputs) {
+  std::vector<Job> jobs;
+  const bool many = inputs.size() > 1;
+  for (std::string input : inputs) {
+    if (a.input_type == "webcam" && input.find_first_not_of("0123456789") == std::string::npos)
+      input = "webcam:" + input;
+    if (is_live_spec(input)) {
+      jobs.push_back({input, InputKind::Live, many && !a.output.empty() ? fs::path(a.output) : fs::path(), {}});
+      continue;
+    }
+    std::error_code ec;
+    if (!fs::exists(input, ec)) return make_error("input not found: " + input);
+    if (fs::is_directory(input, ec)) {
+      const auto images = list_images(input);
+      if (images.empty()) return make_error("no images found in folder " + input);
+      fs::path root = !a.output.empty() ? fs::path(a.output)
+                      : a.save          ? fs::path(a.out_dir)
+                                        : fs::path(input).lexically_normal().parent_path() /
+                                     (fs::path(input).lexically_normal().filename().string() + "_anonymized");
+      if (fs::path(input).lexically_normal().filename().empty())  // "dir/" spelled with a slash
+        root = fs::path(input).lexically_normal().parent_path().string() + "_anonymized";
+      for (const auto& img : images)
+        jobs.push_back({img.string(), InputKind::Image, root, fs::relative(img.parent_path(), input)});
+      continue;
+    }
+    const InputKind kind = is_image_path(input) ? InputKind::Image : InputKind::Video;
+    if (a.input_type == "image" && kind != InputKind::Image) return make_error("not an image file: " + input);
+    if (a.input_type == "video" && kind != InputKind::Video) return make_error("not a video file: " + input);
+    jobs.push_back({input, kind, many && !a.output.empty() ? fs::path(a.output) : fs::path(), {}});
+  }
+  return jobs;
+}
+
+void show_preview(const cv::Mat& frame, double an_seconds) {
+  cv::Mat shown = frame.clone();
+  cv::putText(shown, fmt::format("AN Time: {:.3f}s", an_seconds), {10, 30}, cv::FONT_HERSHEY_SIMPLEX, 0.8,
+              {0, 255, 0}, 2);
+  cv::imshow("la3d", shown);
+  const int key = cv::waitKey(1);
+  if (key == 'q' || key == 27) g_interrupted = true;
+}
+
+class Runner {
+ public:
+  Runner(const AnonymizeArgs& a, Engine& e, DetectionsWriter* dw) : a_(a), pipeline_(e.options, std::move(e.detector)), dw_(dw) {}
+
+  Status run(const Job& job) {
+    return job.kind == InputKind::Image ? run_image(job) : run_video(job);
+  }
+  const Totals& totals() const { return totals_; }
+  const std::vector<fs::path>& written() const { return written_; }
+
+ private:
+  Status account(const cv::Mat& frame, const FrameReport& r) {
+    ++totals_.frames;
+    totals_.people += r.instances;
+    totals_.masked_frames += r.masked_whole_frame;
+    totals_.detect.push_back(r.detect_ms);
+    totals_.anonymize.push_back(r.anonymize_ms);
+    if (dw_) {
+      if (Status s = dw_->write({index_, frame.size(), r.detections}); !s) return s;
+    }
+    if (a_.preview) show_preview(frame, (r.detect_ms + r.anonymize_ms) / 1000.0);
+    ++index_;
+    return Ok{};
+  }
+
+  Status run_image(const Job& job) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto img = read_image(job.input);
+    if (!img) return img.error();
+    totals_.decode.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    auto report = pipeline_.process(img.value(), index_);
+    if (!report) return report.error();
+    auto out = output_path(a_, job, img->size());
+    if (!out) return out.error();
+    if (Status s = account(img.value(), report.value()); !s) return s;
+    if (*out) {
+      t0 = std::chrono::steady_clock::now();
+      if (Status s = write_image(**out, img.value()); !s) return s;
+      totals_.encode.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      written_.push_back(**out);
+    }
+    if (a_.preview) cv::waitKey(0);
+    return Ok{};
+  }
+
+  Status run_video(const Job& job) {
+    auto src = VideoSource::open(job.input);
+    if (!src) return src.error();
+    VideoSource& source = *src.value();
+    const cv::Size size = pipeline_options_size(source.size());
+    auto out = output_path(a_, job, size);
+    if (!out) return out.error();
+    std::unique_ptr<VideoSink> sink;
+    if (*out) {
+      VideoSinkOptions o;
+      o.codec = a_.codec;
+      o.crf = a_.crf;
+      o.bitrate_kbps = a_.bitrate_kbps;
+      o.audio_from = a_.no_audio ? "" : source.audio_url();
+      auto s = VideoSink::open(**out, size, source.fps(), o);
+      if (!s) return s.error();
+      sink = std::move(s.value());
+    }
+    Progress progress(fs::path(job.input).filename().string(), source.frame_count(), !a_.quiet);
+    long long n = 0;
+    cv::Mat frame;
+    while (true) {
+      if (g_interrupted) {
+        if (job.kind != InputKind::Live) return make_error("interrupted; no output written");
+        break;  // a live recording ends here and is kept
+      }
+      auto t0 = std::chrono::steady_clock::now();
+      auto more = source.read(frame);
+      if (!more) return more.error();
+      if (!more.value()) break;
+      totals_.decode.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      auto report = pipeline_.process(frame, index_);
+      if (!report) return report.error();
+      if (sink) {
+        t0 = std::chrono::steady_clock::now();
+        if (Status s = sink->write(frame); !s) return s;
+        totals_.encode.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      }
+      if (Status s = account(frame, report.value()); !s) return s;
+      progress.update(++n);
+    }
+    progress.finish();
+    if (n == 0) return make_error("no frames could be decoded from " + job.input);
+    if (sink) {
+      if (Status s = sink->finish(); !s) return s;
+      written_.push_back(sink->path());
+    }
+    return Ok{};
+  }
+
+  cv::Size pipeline_options_size(cv::Size source) const {
+    if (a_.engine.input_size.size() == 2) return {a_.engine.input_size[0], a_.engine.input_size[1]};
+    return source;
+  }
+
+  const AnonymizeArgs& a_;
+  FramePipeline pipeline_;
+  DetectionsWriter* dw_;
+  Totals totals_;
+  std::vector<fs::path> written_;
+  long long index_ = 0;
+};
+
+std::string ms(const std::vector<double>& v) { return fmt::format("{:.1f}", summarize(v).mean); }
+
+}  // namespace
+
+int fail(const std::string& message) {
+  std::cerr << "la3d: error: " << message << std::endl;
+  return 1;
+}
+
+void add_anonymize_command(CLI::App& app, AnonymizeArgs& a) {
+  auto* cmd = app.add_subcommand("anonymize", "hide people in images, folders, videos, webcams and streams");
+  cmd->add_option("inputs", a.inputs, "image, folder, video, webcam[:N] or URL");
+  cmd->add_option("--input", a.inputs, "an input (-id)");
+  cmd->add_option("--input-type", a.input_type, "image, video or webcam (-if)")
+      ->check(CLI::IsMember({"image", "video", "webcam"}));
+  cmd->add_option("-o,--output", a.output, "write exactly here (a folder for folder or several inputs)");
+  cmd->add_flag("-s,--save", a.save, "save into --out-dir with the reference's file names");
+  cmd->add_option("--out-dir", a.out_dir, "folder for -s (-od)")->capture_default_str();
+  cmd->add_flag("-v,--preview", a.preview, "show a preview window with the AN time");
+  cmd->add_flag("--no-audio", a.no_audio, "drop the source's audio track");
+  cmd->add_option("--codec", a.codec, "video encoder (libx264, mpeg4, mjpeg, ...); default by container");
+  cmd->add_option("--crf", a.crf, "x264 quality, 0 (lossless) to 51")->check(CLI::Range(0, 51))->capture_default_str();
+  cmd->add_option("--bitrate", a.bitrate_kbps, "video bitrate in kb/s (encoders without crf)")->check(CLI::Range(0, 1000000));
+  cmd->add_option("--save-detections", a.save_detections, "write the detections used as JSON Lines");
+  cmd->add_flag("-q,--quiet", a.quiet, "no progress bar");
+  add_engine_options(*cmd, a.engine);
+}
+
+int run_anonymize(const AnonymizeArgs& a) {
+  if (a.inputs.empty()) return fail("no input given (an image, folder, video, webcam or URL)");
+  auto engine = build_engine(a.engine);
+  if (!engine) return fail(engine.error().message);
+  auto jobs = plan_jobs(a, a.inputs);
+  if (!jobs) return fail(jobs.error().message);
+
+  std::unique_ptr<DetectionsWriter> dw;
+  if (!a.save_detections.empty()) {
+    auto w = DetectionsWriter::open(a.save_detections);
+    if (!w) return fail(w.error().message);
+    dw = std::move(w.value());
+  }
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  Runner runner(a, engine.value(), dw.get());
+  for (const Job& job : jobs.value())
+    if (Status s = runner.run(job); !s) return fail(s.error().message);
+  if (dw)
+    if (Status s = dw->finish(); !s) return fail(s.error().message);
+
+  const Totals& t = runner.totals();
+  for (const auto& p : runner.written()) std::cout << p.string() << "\n";
+  if (!a.quiet)
+    std::cerr << fmt::format("la3d: {} frame(s), {} people hidden{}, {} | ms/frame: decode {} detect {} anonymize {} encode {}\n",
+                             t.frames, t.people,
+                             t.masked_frames ? fmt::format(", {} frame(s) fully masked", t.masked_frames) : "",
+                             a.engine.method, ms(t.decode), ms(t.detect), ms(t.anonymize), ms(t.encode));
+  return 0;
+}
+
+}  // namespace la3d::cli

@@ -1,0 +1,40 @@
+#pragma once
+// Options shared by every command that runs the anonymization engine (anonymize, bench).
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "la3d/pipeline.hpp"
+
+namespace la3d::cli {
+
+struct EngineArgs {
+  std::string method = "adaptive_blur";
+  std::vector<int> input_size;   // -is W H
+  std::vector<int> detect_size{320, 240};  // -ods W H
+  float threshold = 0.25f;       // -odt
+  std::vector<std::string> classes{"person"};  // -odc
+  std::string detector = "hog";
+  std::string detections_file;   // --detections
+  std::string box_shape = "box";
+  double mask_scale = 1.0;
+  int mask_dilate = 0;
+  AnParams an;                   // numeric parameters are bound directly
+  std::string scaler = "ln";
+  std::string mask_colour = "#000000";
+  std::string on_detector_error = "fail";
+  int threads = 0;
+};
+
+void add_engine_options(CLI::App& app, EngineArgs& args);
+
+// Everything the pipeline needs, checked: an unknown method, class or malformed size fails here,
+// before any input is opened.
+struct Engine {
+  PipelineOptions options;
+  std::unique_ptr<Detector> detector;
+};
+Result<Engine> build_engine(const EngineArgs& args);
+
+}  // namespace la3d::cli

@@ -1,0 +1,40 @@
+// The la3d command line: the only place that talks to the user.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <iostream>
+
+#include "commands.hpp"
+#include "la3d/anonymizer.hpp"
+#include "legacy_args.hpp"
+
+int main(int argc, char** argv) {
+  using namespace la3d::cli;
+  std::vector<std::string> raw(argv + 1, argv + argc);
+  auto args = translate_legacy_args(raw);
+  if (!args) return fail(args.error().message);
+
+  CLI::App app{"la3d: low-latency video anonymization (LA3D) for crowd anomaly detection"};
+  app.set_version_flag("--version", std::string("la3d ") + LA3D_VERSION);
+  app.require_subcommand(1);
+  AnonymizeArgs anonymize;
+  add_anonymize_command(app, anonymize);
+  BenchArgs bench;
+  add_bench_command(app, bench);
+  auto* methods = app.add_subcommand("methods", "list the AN methods");
+
+  std::vector<std::string> reversed(args->rbegin(), args->rend());  // CLI11 takes them back to front
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "la3d: error: " << e.what() << " (see --help)" << std::endl;
+    return 2;
+  }
+  if (methods->parsed()) {
+    for (const auto& m : la3d::all_methods())
+      std::cout << fmt::format("{:<27} {:<11} {}\n", m.name, m.paper, m.description);
+    return 0;
+  }
+  if (app.got_subcommand("bench")) return run_bench(bench);
+  return run_anonymize(anonymize);
+}

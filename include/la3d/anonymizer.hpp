@@ -1,0 +1,87 @@
+#pragma once
+// The ten AN methods of LA3D, as defined in docs (shared research note an-methods.md).
+#include <opencv2/core.hpp>
+#include <span>
+#include <string_view>
+
+#include "la3d/result.hpp"
+#include "la3d/types.hpp"
+
+namespace la3d {
+
+enum class Method {
+  NoAn,
+  Mask,
+  Edge,
+  Blur,
+  Pixelization,
+  AdaptiveBlur,
+  AdaptiveFullBlur,
+  AdaptiveMaxBlur,
+  AdaptivePixelization,
+  AdaptiveMaxPixelization,
+};
+
+struct MethodInfo {
+  Method method;
+  std::string_view name;  // CLI spelling, as the reference spells it
+  std::string_view paper;
+  std::string_view description;
+};
+
+std::span<const MethodInfo> all_methods();
+Result<Method> parse_method(std::string_view name);
+std::string_view method_name(Method method);
+bool is_adaptive(Method method);
+
+// How the instance's share of the frame becomes a strength factor g = max(1, f(s)).
+enum class Scaler { Ln, Linear, LinearNorm, QuadraticNorm, ExpNorm };
+Result<Scaler> parse_scaler(std::string_view name);
+
+struct AnParams {
+  Method method = Method::AdaptiveBlur;
+  int blur_kernel = 13;     // k0
+  double blur_sigma = 10;   // sigma0
+  int pixel_block = 4;      // d (baseline) and b0 (adaptive)
+  double canny_low = 100;
+  double canny_high = 200;
+  cv::Scalar mask_colour{0, 0, 0};  // BGR
+  double mask_alpha = 1.0;
+  double an_scale = 1.0;  // a_m, CLI -anr
+  double an_bound = 0.5;  // a_d, CLI -anl
+  Scaler scaler = Scaler::Ln;
+};
+
+// Checks ranges the formulas need (odd positive kernel, 0 < a_d <= 1, ...).
+Status validate(const AnParams& params);
+
+// --- The adaptive arithmetic, exposed so it can be tested and shown on its own. ---
+
+// s = max(1, floor(100 * area / (W * H))), in integers.
+int strength_percent(long long mask_area, cv::Size frame);
+// g = max(1, f(s)).
+double scale_factor(int s, Scaler scaler);
+
+struct BlurSpec {
+  cv::Size ksize;  // odd, >= 1
+  double sigma_x = 0, sigma_y = 0;
+};
+BlurSpec adaptive_blur_spec(cv::Size crop, double r, const AnParams& params);
+BlurSpec adaptive_full_blur_spec(cv::Size crop, double r, const AnParams& params);
+BlurSpec max_blur_spec(cv::Size crop);
+// Block size (b_x, b_y); the down-sized crop is (w div b_x, h div b_y).
+cv::Size adaptive_pixel_block(cv::Size crop, double r, const AnParams& params);
+
+// Applies one AN method to `frame` in place. Every output pixel is computed from the original frame,
+// never from a partly anonymized one.
+class Anonymizer {
+ public:
+  explicit Anonymizer(AnParams params) : params_(params) {}
+  const AnParams& params() const { return params_; }
+  void apply(cv::Mat& frame, std::span<const Instance> instances) const;
+
+ private:
+  AnParams params_;
+};
+
+}  // namespace la3d

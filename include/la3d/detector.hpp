@@ -1,0 +1,35 @@
+#pragma once
+#include <memory>
+#include <opencv2/core.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "la3d/result.hpp"
+#include "la3d/types.hpp"
+
+namespace la3d {
+
+struct DetectOptions {
+  cv::Size detect_size{320, 240};  // -ods: frames are resized to this width (aspect kept) first
+  float threshold = 0.25f;         // -odt
+  std::set<int> classes{1};        // COCO ids to keep (-odc); person by default
+};
+
+// Finds objects in a frame. `frame_index` counts from 0 over the input and lets file-backed
+// detectors find their record. Boxes come back in frame coordinates.
+class Detector {
+ public:
+  virtual ~Detector() = default;
+  virtual std::string name() const = 0;
+  virtual Result<std::vector<Detection>> detect(const cv::Mat& frame, long long frame_index) = 0;
+};
+
+// OpenCV's HOG + linear SVM people detector: the temporary embedded default, persons only.
+std::unique_ptr<Detector> make_hog_detector(const DetectOptions& options);
+
+// Resizes `frame` to the detection width keeping its aspect ratio (the reference's convention) and
+// returns the factor that maps detection pixels back to frame pixels.
+double resize_for_detection(const cv::Mat& frame, cv::Size detect_size, cv::Mat& resized);
+
+}  // namespace la3d

@@ -1,0 +1,84 @@
+#pragma once
+// Frame sources and sinks. Sinks write to a temporary file and rename it at finish(), so an
+// interrupted or failed run leaves nothing half-written behind.
+#include <filesystem>
+#include <memory>
+#include <opencv2/core.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "la3d/result.hpp"
+
+namespace la3d {
+
+namespace fs = std::filesystem;
+
+// A temporary sibling of `final_path` that keeps its extension (encoders choose by extension).
+fs::path partial_path_for(const fs::path& final_path);
+// Renames `temp` onto `final_path`, creating parent folders; removes `temp` on failure.
+Status commit_file(const fs::path& temp, const fs::path& final_path);
+
+bool is_image_path(const fs::path& path);
+bool is_video_path(const fs::path& path);
+// Images below `folder`, recursively, sorted.
+std::vector<fs::path> list_images(const fs::path& folder);
+
+struct Rational {
+  int num = 0, den = 1;
+  double value() const { return den ? double(num) / den : 0.0; }
+};
+
+// What libav says about a media file: stream layout and exact frame rate.
+struct MediaInfo {
+  cv::Size size;
+  Rational fps;
+  long long frame_count = -1;  // -1 when the container does not say
+  bool has_audio = false;
+  std::string video_codec, audio_codec;
+};
+Result<MediaInfo> probe_media(const std::string& url);
+
+enum class SourceKind { Video, Webcam, Stream };
+
+// A sequence of frames: a video file, a webcam (`webcam`, `webcam:N`) or any URL FFmpeg opens.
+class VideoSource {
+ public:
+  static Result<std::unique_ptr<VideoSource>> open(const std::string& spec);
+  virtual ~VideoSource() = default;
+  // false at the end of the stream.
+  virtual Result<bool> read(cv::Mat& frame) = 0;
+  virtual SourceKind kind() const = 0;
+  virtual cv::Size size() const = 0;
+  virtual Rational fps() const = 0;
+  virtual long long frame_count() const = 0;  // -1 when unknown (live)
+  virtual std::string description() const = 0;
+  // The file whose audio track an output may copy; empty for live sources.
+  virtual std::string audio_url() const = 0;
+};
+
+Result<cv::Mat> read_image(const fs::path& path);
+// Writes the image to a temporary file and renames it into place.
+Status write_image(const fs::path& path, const cv::Mat& image, int jpeg_quality = 95);
+
+struct VideoSinkOptions {
+  std::string codec;     // encoder name (libx264, mpeg4, mjpeg, ...); empty = best for the container
+  int crf = 20;          // quality for x264 (lower is better)
+  int bitrate_kbps = 0;  // for encoders without crf; 0 = encoder default
+  std::string preset = "veryfast";
+  std::string audio_from;  // copy this file's first audio stream; empty = no audio
+};
+
+// Encodes frames with libavcodec and muxes them, with the source's audio copied packet by packet.
+class VideoSink {
+ public:
+  static Result<std::unique_ptr<VideoSink>> open(const fs::path& path, cv::Size size, Rational fps,
+                                                 const VideoSinkOptions& options);
+  virtual ~VideoSink() = default;
+  virtual Status write(const cv::Mat& frame) = 0;
+  // Flushes the encoder, copies the remaining audio and renames the file into place.
+  virtual Status finish() = 0;
+  virtual fs::path path() const = 0;
+};
+
+}  // namespace la3d

@@ -1,0 +1,57 @@
+#pragma once
+// The per-frame pipeline: input resize -> detect -> masks -> anonymize. Sources and sinks stay
+// outside it, so the same stage chain serves files, cameras, benchmarks and the server.
+#include <functional>
+#include <memory>
+#include <opencv2/core.hpp>
+#include <optional>
+
+#include "la3d/anonymizer.hpp"
+#include "la3d/detector.hpp"
+#include "la3d/instances.hpp"
+#include "la3d/result.hpp"
+#include "la3d/types.hpp"
+
+namespace la3d {
+
+enum class OnDetectorError { Fail, MaskFrame };
+
+struct PipelineOptions {
+  std::optional<cv::Size> input_size;  // -is: exactly W x H before anything else
+  AnParams an;
+  MaskOptions masks;
+  OnDetectorError on_detector_error = OnDetectorError::Fail;
+};
+
+struct FrameReport {
+  std::vector<Detection> detections;  // what was used, in frame coordinates
+  int instances = 0;                  // masks applied
+  bool masked_whole_frame = false;    // detector failed and the frame was covered
+  double detect_ms = 0, anonymize_ms = 0;
+};
+
+class FramePipeline {
+ public:
+  // `detector` may be null only for no-an.
+  FramePipeline(PipelineOptions options, std::unique_ptr<Detector> detector);
+  static Status check(const PipelineOptions& options, const Detector* detector);
+
+  // Anonymizes `frame` in place (after resizing it when asked). On error the frame is not usable:
+  // the caller must not write it.
+  Result<FrameReport> process(cv::Mat& frame, long long frame_index);
+
+ private:
+  PipelineOptions options_;
+  std::unique_ptr<Detector> detector_;
+  Anonymizer anonymizer_;
+};
+
+// Median and 95th percentile of a series of samples.
+struct Summary {
+  double median = 0, p95 = 0, mean = 0;
+};
+Summary summarize(std::vector<double> samples);
+// Peak resident memory of this process, in MiB.
+double peak_rss_mib();
+
+}  // namespace la3d

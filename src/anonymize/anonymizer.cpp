@@ -1,0 +1,128 @@
+// Pixel work of the ten methods. Every method first computes, for each instance, a patch over its
+// box from the untouched frame, then pastes the patches through the masks in order (later wins).
+// Computing all patches before pasting any is what keeps each one independent of the others.
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "la3d/anonymizer.hpp"
+
+namespace la3d {
+namespace {
+
+using Patches = std::vector<cv::Mat>;
+
+// out = round((1 - a) * F + a * colour), per channel, as a lookup table.
+cv::Mat blend_lut(const AnParams& p) {
+  cv::Mat lut(1, 256, CV_8UC3);
+  for (int v = 0; v < 256; ++v)
+    for (int c = 0; c < 3; ++c)
+      lut.at<cv::Vec3b>(0, v)[c] = cv::saturate_cast<uchar>(
+          std::lround((1.0 - p.mask_alpha) * v + p.mask_alpha * p.mask_colour[c]));
+  return lut;
+}
+
+void mask_patches(const cv::Mat& frame, std::span<const Instance> inst, const AnParams& p,
+                  Patches& out) {
+  const cv::Mat lut = blend_lut(p);
+  for (size_t i = 0; i < inst.size(); ++i) cv::LUT(frame(inst[i].box), lut, out[i]);
+}
+
+void edge_patches(const cv::Mat& frame, std::span<const Instance> inst, const AnParams& p,
+                  Patches& out) {
+  // Whole frame on purpose: Canny's hysteresis follows weak edges from strong ones anywhere in the
+  // image, so an edge map computed on a crop can differ from the frame's inside the crop.
+  cv::Mat gray, edges;
+  cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
+  cv::Canny(gray, edges, p.canny_low, p.canny_high);
+  for (size_t i = 0; i < inst.size(); ++i) cv::cvtColor(edges(inst[i].box), out[i], cv::COLOR_GRAY2BGR);
+}
+
+void blur_patches(const cv::Mat& frame, std::span<const Instance> inst, const AnParams& p,
+                  Patches& out) {
+  // A ROI of `frame` is filtered with its real neighbours (OpenCV reads past the ROI into the
+  // parent image and reflects only at the frame's own border), so this equals blurring the whole
+  // frame and cropping.
+  const cv::Size k(p.blur_kernel, p.blur_kernel);
+  for (size_t i = 0; i < inst.size(); ++i)
+    cv::GaussianBlur(frame(inst[i].box), out[i], k, p.blur_sigma, p.blur_sigma);
+}
+
+cv::Mat pixelate(const cv::Mat& src, cv::Size small) {
+  cv::Mat down, up;
+  cv::resize(src, down, small, 0, 0, cv::INTER_LINEAR);
+  cv::resize(down, up, src.size(), 0, 0, cv::INTER_NEAREST);
+  return up;
+}
+
+void pixelization_patches(const cv::Mat& frame, std::span<const Instance> inst, const AnParams& p,
+                          Patches& out) {
+  const int W = frame.cols, H = frame.rows;
+  const int dx = W <= p.pixel_block ? W : p.pixel_block;
+  const int dy = H <= p.pixel_block ? H : p.pixel_block;
+  if (W % dx != 0 || H % dy != 0) {
+    // The grid of W div d blocks does not tile the frame: each down-sized pixel then samples at a
+    // fractional stride, so only the whole-frame resize gives the defined values.
+    const cv::Mat P = pixelate(frame, {W / dx, H / dy});
+    for (size_t i = 0; i < inst.size(); ++i) out[i] = P(inst[i].box);
+    return;
+  }
+  // With an exact factor d, each down-sized pixel reads only its own d x d block, so resizing the
+  // block-aligned hull of the box gives the same pixels as the whole frame.
+  for (size_t i = 0; i < inst.size(); ++i) {
+    const cv::Rect b = inst[i].box;
+    const int x0 = b.x / dx * dx, y0 = b.y / dy * dy;
+    const int x1 = (b.x + b.width + dx - 1) / dx * dx, y1 = (b.y + b.height + dy - 1) / dy * dy;
+    const cv::Rect hull(x0, y0, x1 - x0, y1 - y0);
+    const cv::Mat P = pixelate(frame(hull), {hull.width / dx, hull.height / dy});
+    out[i] = P(b - hull.tl());
+  }
+}
+
+// The adaptive methods treat each crop as an isolated image (borders reflect inside the crop).
+cv::Mat isolated_crop(const cv::Mat& frame, const Instance& inst) { return frame(inst.box).clone(); }
+
+double instance_r(const Instance& inst, cv::Size frame, const AnParams& p) {
+  return p.an_scale * scale_factor(strength_percent(inst.area, frame), p.scaler);
+}
+
+void adaptive_patches(const cv::Mat& frame, std::span<const Instance> inst, const AnParams& p,
+                      Patches& out) {
+  for (size_t i = 0; i < inst.size(); ++i) {
+    const cv::Mat crop = isolated_crop(frame, inst[i]);
+    const cv::Size sz = crop.size();
+    const double r = instance_r(inst[i], frame.size(), p);
+    BlurSpec blur;
+    switch (p.method) {
+      case Method::AdaptiveBlur: blur = adaptive_blur_spec(sz, r, p); break;
+      case Method::AdaptiveFullBlur: blur = adaptive_full_blur_spec(sz, r, p); break;
+      case Method::AdaptiveMaxBlur: blur = max_blur_spec(sz); break;
+      case Method::AdaptivePixelization: {
+        const cv::Size b = adaptive_pixel_block(sz, r, p);
+        out[i] = pixelate(crop, {sz.width / b.width, sz.height / b.height});
+        continue;
+      }
+      case Method::AdaptiveMaxPixelization: out[i] = pixelate(crop, {1, 1}); continue;
+      default: continue;
+    }
+    cv::GaussianBlur(crop, out[i], blur.ksize, blur.sigma_x, blur.sigma_y, cv::BORDER_REFLECT_101);
+  }
+}
+
+}  // namespace
+
+void Anonymizer::apply(cv::Mat& frame, std::span<const Instance> instances) const {
+  if (params_.method == Method::NoAn || instances.empty() || frame.empty()) return;
+  CV_Assert(frame.type() == CV_8UC3);
+  Patches patches(instances.size());
+  switch (params_.method) {
+    case Method::Mask: mask_patches(frame, instances, params_, patches); break;
+    case Method::Edge: edge_patches(frame, instances, params_, patches); break;
+    case Method::Blur: blur_patches(frame, instances, params_, patches); break;
+    case Method::Pixelization: pixelization_patches(frame, instances, params_, patches); break;
+    default: adaptive_patches(frame, instances, params_, patches); break;
+  }
+  for (size_t i = 0; i < instances.size(); ++i)
+    patches[i].copyTo(frame(instances[i].box), instances[i].mask);
+}
+
+}  // namespace la3d

@@ -1,0 +1,69 @@
+#include "la3d/pipeline.hpp"
+
+#include <chrono>
+#include <opencv2/imgproc.hpp>
+
+namespace la3d {
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+Result<std::vector<Detection>> run_detector(Detector& detector, const cv::Mat& frame, long long index) {
+  try {
+    return detector.detect(frame, index);
+  } catch (const std::exception& e) {
+    return make_error(detector.name() + " detector failed: " + e.what());
+  }
+}
+
+}  // namespace
+
+FramePipeline::FramePipeline(PipelineOptions options, std::unique_ptr<Detector> detector)
+    : options_(std::move(options)), detector_(std::move(detector)), anonymizer_(options_.an) {}
+
+Status FramePipeline::check(const PipelineOptions& o, const Detector* detector) {
+  if (Status s = validate(o.an); !s) return s;
+  if (Status s = validate(o.masks); !s) return s;
+  if (o.input_size && (o.input_size->width <= 0 || o.input_size->height <= 0))
+    return make_error("input size must be positive");
+  if (!detector && o.an.method != Method::NoAn) return make_error("a detector is required for this method");
+  return Ok{};
+}
+
+Result<FrameReport> FramePipeline::process(cv::Mat& frame, long long index) {
+  if (options_.input_size && frame.size() != *options_.input_size) {
+    cv::Mat resized;
+    cv::resize(frame, resized, *options_.input_size, 0, 0, cv::INTER_LINEAR);
+    frame = resized;
+  }
+  FrameReport report;
+  if (options_.an.method == Method::NoAn) return report;
+
+  auto t0 = std::chrono::steady_clock::now();
+  auto detections = run_detector(*detector_, frame, index);
+  report.detect_ms = ms_since(t0);
+  if (!detections) {
+    if (options_.on_detector_error == OnDetectorError::Fail)
+      return make_error("frame " + std::to_string(index) + ": " + detections.error().message);
+    // Fail closed: with no trustworthy detections nothing of the frame may be shown.
+    frame.setTo(options_.an.mask_colour);
+    report.masked_whole_frame = true;
+    return report;
+  }
+  report.detections = std::move(detections.value());
+
+  t0 = std::chrono::steady_clock::now();
+  try {
+    const auto instances = make_instances(report.detections, frame.size(), options_.masks);
+    anonymizer_.apply(frame, instances);
+    report.instances = int(instances.size());
+  } catch (const cv::Exception& e) {
+    return make_error("frame " + std::to_string(index) + ": anonymization failed: " + e.what());
+  }
+  report.anonymize_ms = ms_since(t0);
+  return report;
+}
+
+}  // namespace la3d

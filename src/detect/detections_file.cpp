@@ -1,0 +1,236 @@
+#include "la3d/detections_file.hpp"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+#include <unordered_map>
+
+#include "la3d/coco.hpp"
+#include "la3d/io.hpp"
+
+namespace la3d {
+namespace {
+
+using json = nlohmann::json;
+
+Error line_error(int line_no, const std::string& what) {
+  return make_error("detections line " + std::to_string(line_no) + ": " + what);
+}
+
+Result<cv::Mat1b> parse_rle(const json& m, cv::Size frame, int line_no) {
+  if (!m.is_object() || !m.contains("size") || !m.contains("counts"))
+    return line_error(line_no, "\"mask\" needs \"size\" and \"counts\"");
+  const json& size = m["size"];
+  if (!size.is_array() || size.size() != 2 || !size[0].is_number_integer() || !size[1].is_number_integer())
+    return line_error(line_no, "mask \"size\" must be [H, W]");
+  if (size[0].get<int>() != frame.height || size[1].get<int>() != frame.width)
+    return line_error(line_no, "mask size does not match the frame's height and width");
+  if (m["counts"].is_string())
+    return line_error(line_no, "compressed RLE strings are not supported; give counts as numbers");
+  if (!m["counts"].is_array()) return line_error(line_no, "mask \"counts\" must be an array");
+  std::vector<uint32_t> counts;
+  for (const json& c : m["counts"]) {
+    if (!c.is_number_integer() || c.get<long long>() < 0)
+      return line_error(line_no, "mask counts must be non-negative integers");
+    counts.push_back(c.get<uint32_t>());
+  }
+  auto decoded = rle_decode(counts, frame);
+  if (!decoded) return line_error(line_no, decoded.error().message);
+  return decoded.value();
+}
+
+Result<cv::Mat1b> parse_polygons(const json& polys, cv::Size frame, int line_no) {
+  if (!polys.is_array() || polys.empty())
+    return line_error(line_no, "\"polygons\" must be a non-empty list of [x0, y0, x1, y1, ...]");
+  std::vector<std::vector<cv::Point>> contours;
+  for (const json& poly : polys) {
+    if (!poly.is_array() || poly.size() < 6 || poly.size() % 2 != 0)
+      return line_error(line_no, "each polygon needs an even number (>= 6) of coordinates");
+    std::vector<cv::Point> pts;
+    for (size_t k = 0; k < poly.size(); k += 2) {
+      if (!poly[k].is_number() || !poly[k + 1].is_number())
+        return line_error(line_no, "polygon coordinates must be numbers");
+      pts.emplace_back(int(std::lround(poly[k].get<double>())), int(std::lround(poly[k + 1].get<double>())));
+    }
+    contours.push_back(std::move(pts));
+  }
+  cv::Mat1b m(frame, uchar(0));
+  cv::fillPoly(m, contours, 255);
+  return m;
+}
+
+// Puts a full-frame mask into Detection form: the tight box and the mask over it.
+void set_full_mask(Detection& det, const cv::Mat1b& full) {
+  const cv::Rect r = cv::boundingRect(full);
+  det.box = r;
+  det.mask = r.empty() ? cv::Mat1b() : cv::Mat1b(full(r).clone());
+}
+
+Result<Detection> parse_object(const json& o, cv::Size frame, int line_no) {
+  if (!o.is_object()) return line_error(line_no, "each object must be a JSON object");
+  if (!o.contains("class") || !o["class"].is_string())
+    return line_error(line_no, "object without a \"class\" name");
+  Detection det;
+  det.label = o["class"].get<std::string>();
+  const auto coco = coco_by_name(det.label);
+  if (!coco) return line_error(line_no, "unknown class '" + det.label + "' (COCO names expected)");
+  det.coco_id = coco->id;
+  det.score = 1.f;
+  if (o.contains("score")) {
+    if (!o["score"].is_number()) return line_error(line_no, "\"score\" must be a number");
+    det.score = o["score"].get<float>();
+  }
+  if (o.contains("mask")) {
+    auto m = parse_rle(o["mask"], frame, line_no);
+    if (!m) return m.error();
+    set_full_mask(det, m.value());
+    return det;
+  }
+  if (o.contains("polygons")) {
+    auto m = parse_polygons(o["polygons"], frame, line_no);
+    if (!m) return m.error();
+    set_full_mask(det, m.value());
+    return det;
+  }
+  if (!o.contains("box")) return line_error(line_no, "object has none of \"box\", \"mask\", \"polygons\"");
+  const json& b = o["box"];
+  if (!b.is_array() || b.size() != 4 || !std::all_of(b.begin(), b.end(), [](const json& v) { return v.is_number(); }))
+    return line_error(line_no, "\"box\" must be [x1, y1, x2, y2]");
+  const double x1 = b[0].get<double>(), y1 = b[1].get<double>();
+  const double x2 = b[2].get<double>(), y2 = b[3].get<double>();
+  if (x2 < x1 || y2 < y1) return line_error(line_no, "\"box\" has x2 < x1 or y2 < y1");
+  const int ix1 = int(std::floor(x1)), iy1 = int(std::floor(y1));
+  const int ix2 = int(std::ceil(x2)), iy2 = int(std::ceil(y2));
+  det.box = cv::Rect(ix1, iy1, ix2 - ix1 + 1, iy2 - iy1 + 1);  // corners inclusive
+  return det;
+}
+
+class FileDetector final : public Detector {
+ public:
+  FileDetector(std::unordered_map<long long, std::pair<int, std::string>> lines, std::set<int> classes,
+               std::string name)
+      : lines_(std::move(lines)), classes_(std::move(classes)), name_(std::move(name)) {}
+  std::string name() const override { return name_; }
+
+  Result<std::vector<Detection>> detect(const cv::Mat& frame, long long index) override {
+    std::vector<Detection> out;
+    const auto it = lines_.find(index);
+    if (it == lines_.end()) return out;
+    auto rec = parse_detections_line(it->second.second, it->second.first);
+    if (!rec) return rec.error();
+    if (rec->size != frame.size())
+      return line_error(it->second.first, "frame is " + std::to_string(rec->size.width) + "x" +
+                                              std::to_string(rec->size.height) + " but the input frame is " +
+                                              std::to_string(frame.cols) + "x" + std::to_string(frame.rows));
+    for (Detection& d : rec->objects)
+      if (classes_.contains(d.coco_id)) out.push_back(std::move(d));
+    return out;
+  }
+
+ private:
+  // Frame index -> (line number, raw line). Lines are re-parsed on use so that memory stays at the
+  // size of the file rather than that of every decoded mask.
+  std::unordered_map<long long, std::pair<int, std::string>> lines_;
+  std::set<int> classes_;
+  std::string name_;
+};
+
+}  // namespace
+
+Result<FrameDetections> parse_detections_line(const std::string& line, int line_no) {
+  json j;
+  try {
+    j = json::parse(line);
+  } catch (const json::parse_error& e) {
+    return line_error(line_no, "not valid JSON (" + std::string(e.what()) + ")");
+  }
+  if (!j.is_object()) return line_error(line_no, "expected a JSON object");
+  for (const char* key : {"frame", "width", "height"})
+    if (!j.contains(key) || !j[key].is_number_integer())
+      return line_error(line_no, std::string("missing integer \"") + key + "\"");
+  FrameDetections rec;
+  rec.frame = j["frame"].get<long long>();
+  rec.size = {j["width"].get<int>(), j["height"].get<int>()};
+  if (rec.frame < 0) return line_error(line_no, "\"frame\" must be >= 0");
+  if (rec.size.width <= 0 || rec.size.height <= 0) return line_error(line_no, "width and height must be > 0");
+  if (!j.contains("objects") || !j["objects"].is_array())
+    return line_error(line_no, "missing \"objects\" array");
+  for (const json& o : j["objects"]) {
+    auto det = parse_object(o, rec.size, line_no);
+    if (!det) return det.error();
+    rec.objects.push_back(std::move(det.value()));
+  }
+  return rec;
+}
+
+std::string format_detections_line(const FrameDetections& rec) {
+  json objects = json::array();
+  for (const Detection& d : rec.objects) {
+    json o;
+    o["class"] = d.label;
+    o["score"] = std::round(double(d.score) * 1e4) / 1e4;
+    o["box"] = {d.box.x, d.box.y, d.box.x + d.box.width - 1, d.box.y + d.box.height - 1};
+    if (!d.mask.empty()) {
+      cv::Mat1b full(rec.size, uchar(0));
+      const cv::Rect inside = d.box & cv::Rect({0, 0}, rec.size);
+      d.mask(inside - d.box.tl()).copyTo(full(inside));
+      o["mask"] = {{"size", {rec.size.height, rec.size.width}}, {"counts", rle_encode(full)}};
+    }
+    objects.push_back(std::move(o));
+  }
+  json j{{"frame", rec.frame}, {"width", rec.size.width}, {"height", rec.size.height}, {"objects", objects}};
+  return j.dump();
+}
+
+Result<std::unique_ptr<Detector>> open_detections_file(const std::filesystem::path& path,
+                                                       const std::set<int>& classes) {
+  std::ifstream in(path);
+  if (!in) return make_error("cannot read detections file " + path.string());
+  std::unordered_map<long long, std::pair<int, std::string>> lines;
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto rec = parse_detections_line(line, line_no);
+    if (!rec) return make_error(path.filename().string() + ": " + rec.error().message);
+    if (!lines.emplace(rec->frame, std::make_pair(line_no, line)).second)
+      return make_error(path.filename().string() + ": " +
+                        line_error(line_no, "frame " + std::to_string(rec->frame) + " appears twice").message);
+  }
+  if (in.bad()) return make_error("error reading detections file " + path.string());
+  return std::unique_ptr<Detector>(
+      std::make_unique<FileDetector>(std::move(lines), classes, "file:" + path.filename().string()));
+}
+
+Result<std::unique_ptr<DetectionsWriter>> DetectionsWriter::open(const std::filesystem::path& path) {
+  std::unique_ptr<DetectionsWriter> w(new DetectionsWriter());
+  w->final_path_ = path;
+  w->temp_path_ = partial_path_for(path);
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  w->out_.open(w->temp_path_, std::ios::trunc);
+  if (!w->out_) return make_error("cannot write detections file " + path.string());
+  return w;
+}
+
+DetectionsWriter::~DetectionsWriter() {
+  if (finished_) return;
+  out_.close();
+  std::error_code ec;
+  std::filesystem::remove(temp_path_, ec);
+}
+
+Status DetectionsWriter::write(const FrameDetections& record) {
+  out_ << format_detections_line(record) << '\n';
+  if (!out_) return make_error("cannot write detections file " + final_path_.string());
+  return Ok{};
+}
+
+Status DetectionsWriter::finish() {
+  out_.close();
+  if (!out_) return make_error("cannot write detections file " + final_path_.string());
+  finished_ = true;
+  return commit_file(temp_path_, final_path_);
+}
+
+}  // namespace la3d
