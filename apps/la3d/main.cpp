@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <iostream>
+#include <opencv2/core/utils/logger.hpp>
 
 #include "commands.hpp"
 #include "la3d/anonymizer.hpp"
@@ -9,6 +10,8 @@
 
 int main(int argc, char** argv) {
   using namespace la3d::cli;
+  // OpenCV's own warnings would break the one-line error contract; la3d reports failures itself.
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   std::vector<std::string> raw(argv + 1, argv + argc);
   auto args = translate_legacy_args(raw);
   if (!args) return fail(args.error().message);

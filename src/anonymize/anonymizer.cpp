@@ -39,12 +39,20 @@ void edge_patches(const cv::Mat& frame, std::span<const Instance> inst, const An
 
 void blur_patches(const cv::Mat& frame, std::span<const Instance> inst, const AnParams& p,
                   Patches& out) {
-  // A ROI of `frame` is filtered with its real neighbours (OpenCV reads past the ROI into the
-  // parent image and reflects only at the frame's own border), so this equals blurring the whole
-  // frame and cropping.
+  // Each box is blurred from a continuous copy of itself grown by the kernel radius (clipped to the
+  // frame). Box pixels then see exactly the neighbours and frame-edge reflection the whole-frame
+  // blur sees. Filtering the ROI in place is NOT exact: OpenCV 4.6 takes another code path for a
+  // submatrix and differs by 1 on some pixels (measured), hence the copy.
   const cv::Size k(p.blur_kernel, p.blur_kernel);
-  for (size_t i = 0; i < inst.size(); ++i)
-    cv::GaussianBlur(frame(inst[i].box), out[i], k, p.blur_sigma, p.blur_sigma);
+  const int radius = p.blur_kernel / 2;
+  const cv::Rect frame_rect({0, 0}, frame.size());
+  for (size_t i = 0; i < inst.size(); ++i) {
+    const cv::Rect b = inst[i].box;
+    const cv::Rect grown = cv::Rect(b.x - radius, b.y - radius, b.width + 2 * radius, b.height + 2 * radius) & frame_rect;
+    cv::Mat blurred;
+    cv::GaussianBlur(frame(grown).clone(), blurred, k, p.blur_sigma, p.blur_sigma);
+    out[i] = blurred(b - grown.tl());
+  }
 }
 
 cv::Mat pixelate(const cv::Mat& src, cv::Size small) {

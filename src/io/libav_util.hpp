@@ -9,6 +9,10 @@ namespace la3d {
 
 std::string av_error_string(int err);
 
+// libav logs to stderr by default; library code must not print, so its log is dropped unless
+// LA3D_MEDIA_LOG is set. Safe to call often.
+void silence_libav_log();
+
 // Closes an input format context when it goes out of scope.
 class FormatInput {
  public:

@@ -2,6 +2,9 @@ extern "C" {
 #include <libavformat/avformat.h>
 }
 
+#include <cstdlib>
+#include <mutex>
+
 #include "la3d/io.hpp"
 #include "libav_util.hpp"
 
@@ -13,7 +16,15 @@ std::string av_error_string(int err) {
   return buf;
 }
 
+void silence_libav_log() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (!std::getenv("LA3D_MEDIA_LOG")) av_log_set_callback([](void*, int, const char*, va_list) {});
+  });
+}
+
 Result<MediaInfo> probe_media(const std::string& url) {
+  silence_libav_log();
   AVFormatContext* ctx = nullptr;
   int err = avformat_open_input(&ctx, url.c_str(), nullptr, nullptr);
   if (err < 0) return make_error("cannot open " + url + ": " + av_error_string(err));

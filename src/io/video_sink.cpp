@@ -253,6 +253,7 @@ Result<std::unique_ptr<VideoSink>> VideoSink::open(const fs::path& path, cv::Siz
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   if (ec) return make_error("cannot create output folder " + path.parent_path().string());
+  silence_libav_log();
   auto sink = std::make_unique<LibavVideoSink>(path);
   if (Status s = sink->open(size, fps, options); !s) return s.error();
   return std::unique_ptr<VideoSink>(std::move(sink));

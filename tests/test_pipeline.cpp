@@ -1,0 +1,111 @@
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include "la3d/pipeline.hpp"
+#include "test_util.hpp"
+
+namespace la3d {
+namespace {
+
+// Reports one fixed box, or fails on chosen frames; counts its calls.
+class ScriptedDetector final : public Detector {
+ public:
+  ScriptedDetector(cv::Rect box, long long fail_on, int* calls) : box_(box), fail_on_(fail_on), calls_(calls) {}
+  std::string name() const override { return "scripted"; }
+  Result<std::vector<Detection>> detect(const cv::Mat&, long long index) override {
+    ++*calls_;
+    if (index == fail_on_) return make_error("scripted failure");
+    return std::vector<Detection>{{"person", 1, 0.9f, box_, {}}};
+  }
+
+ private:
+  cv::Rect box_;
+  long long fail_on_;
+  int* calls_;
+};
+
+TEST(Pipeline, AnonymizesOnlyTheDetectedBox) {
+  int calls = 0;
+  PipelineOptions o;
+  o.an.method = Method::Mask;
+  FramePipeline p(o, std::make_unique<ScriptedDetector>(cv::Rect(10, 10, 20, 30), -1, &calls));
+  const cv::Mat F = test::textured_frame({64, 48});
+  cv::Mat frame = F.clone();
+  auto r = p.process(frame, 0);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->instances, 1);
+  EXPECT_EQ(cv::countNonZero(frame(cv::Rect(10, 10, 20, 30)).reshape(1)), 0);
+  EXPECT_EQ(cv::norm(frame(cv::Rect(30, 0, 34, 48)), F(cv::Rect(30, 0, 34, 48)), cv::NORM_INF), 0);
+}
+
+TEST(Pipeline, DetectorFailureFailsOrMasksTheWholeFrame) {
+  int calls = 0;
+  PipelineOptions o;
+  o.an.method = Method::AdaptiveBlur;
+  FramePipeline failing(o, std::make_unique<ScriptedDetector>(cv::Rect(0, 0, 5, 5), 1, &calls));
+  cv::Mat frame = test::textured_frame({64, 48});
+  ASSERT_TRUE(failing.process(frame, 0).ok());
+  auto r = failing.process(frame, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("frame 1"), std::string::npos);
+
+  o.on_detector_error = OnDetectorError::MaskFrame;
+  FramePipeline masking(o, std::make_unique<ScriptedDetector>(cv::Rect(0, 0, 5, 5), 1, &calls));
+  frame = test::textured_frame({64, 48});
+  auto m = masking.process(frame, 1);
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(m->masked_whole_frame);
+  EXPECT_EQ(cv::countNonZero(frame.reshape(1)), 0);  // nothing of the frame is left to see
+}
+
+TEST(Pipeline, DetectorExceptionsAreContained) {
+  class Throwing final : public Detector {
+   public:
+    std::string name() const override { return "throwing"; }
+    Result<std::vector<Detection>> detect(const cv::Mat&, long long) override { throw std::runtime_error("boom"); }
+  };
+  PipelineOptions o;
+  FramePipeline p(o, std::make_unique<Throwing>());
+  cv::Mat frame = test::textured_frame({32, 32});
+  auto r = p.process(frame, 0);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("boom"), std::string::npos);
+}
+
+TEST(Pipeline, InputResizeHappensFirstAndNoAnSkipsDetection) {
+  int calls = 0;
+  PipelineOptions o;
+  o.an.method = Method::NoAn;
+  o.input_size = cv::Size(40, 30);
+  FramePipeline p(o, std::make_unique<ScriptedDetector>(cv::Rect(0, 0, 5, 5), -1, &calls));
+  const cv::Mat F = test::textured_frame({80, 60});
+  cv::Mat frame = F.clone();
+  ASSERT_TRUE(p.process(frame, 0).ok());
+  EXPECT_EQ(frame.size(), cv::Size(40, 30));
+  cv::Mat want;
+  cv::resize(F, want, {40, 30}, 0, 0, cv::INTER_LINEAR);
+  EXPECT_EQ(cv::norm(frame, want, cv::NORM_INF), 0);
+  EXPECT_EQ(calls, 0);
+}
+
+TEST(Pipeline, CheckRefusesBadOptions) {
+  PipelineOptions o;
+  EXPECT_FALSE(FramePipeline::check(o, nullptr).ok());  // a method that needs a detector
+  o.an.method = Method::NoAn;
+  EXPECT_TRUE(FramePipeline::check(o, nullptr).ok());
+  o.input_size = cv::Size(0, 10);
+  EXPECT_FALSE(FramePipeline::check(o, nullptr).ok());
+}
+
+TEST(Summary, MedianAndNearestRankP95) {
+  std::vector<double> v;
+  for (int i = 1; i <= 100; ++i) v.push_back(101 - i);
+  const Summary s = summarize(v);
+  EXPECT_DOUBLE_EQ(s.median, 50.5);
+  EXPECT_DOUBLE_EQ(s.p95, 95);
+  EXPECT_DOUBLE_EQ(s.mean, 50.5);
+}
+
+}  // namespace
+}  // namespace la3d

@@ -1,0 +1,79 @@
+#include "test_util.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <opencv2/imgproc.hpp>
+#include <random>
+#include <unistd.h>
+
+namespace la3d::test {
+
+cv::Mat textured_frame(cv::Size size, unsigned seed) {
+  cv::Mat f(size, CV_8UC3);
+  cv::RNG rng(seed);
+  rng.fill(f, cv::RNG::UNIFORM, 0, 256);
+  cv::Mat grad(size, CV_8UC3);
+  for (int y = 0; y < size.height; ++y)
+    for (int x = 0; x < size.width; ++x)
+      grad.at<cv::Vec3b>(y, x) = cv::Vec3b(uchar(x * 255 / std::max(1, size.width - 1)),
+                                           uchar(y * 255 / std::max(1, size.height - 1)), uchar((x + y) % 256));
+  cv::addWeighted(f, 0.5, grad, 0.5, 0, f);
+  // A few solid shapes give Canny strong edges to follow.
+  cv::rectangle(f, {size.width / 4, size.height / 4, size.width / 3, size.height / 3}, {250, 250, 250}, cv::FILLED);
+  cv::circle(f, {size.width * 2 / 3, size.height / 2}, std::max(1, size.height / 5), {10, 10, 10}, cv::FILLED);
+  return f;
+}
+
+Instance instance_from_full_mask(const cv::Mat1b& full) {
+  int x0 = full.cols, y0 = full.rows, x1 = -1, y1 = -1, area = 0;
+  for (int y = 0; y < full.rows; ++y)
+    for (int x = 0; x < full.cols; ++x)
+      if (full(y, x)) {
+        x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y);
+        ++area;
+      }
+  Instance inst;
+  inst.box = cv::Rect(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+  inst.mask = full(inst.box).clone();
+  inst.area = area;
+  return inst;
+}
+
+TempDir::TempDir() {
+  static int counter = 0;
+  path_ = fs::temp_directory_path() / ("la3d-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+  fs::remove_all(path_);
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+CommandResult run(const std::string& command) {
+  CommandResult r;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+CommandResult la3d(const std::string& args) { return run(std::string(LA3D_BINARY) + " " + args + " --quiet"); }
+
+std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
+
+std::vector<std::string> files_below(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) out.push_back(fs::relative(e.path(), dir).string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace la3d::test

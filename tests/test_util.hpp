@@ -1,0 +1,43 @@
+#pragma once
+#include <filesystem>
+#include <opencv2/core.hpp>
+#include <string>
+
+#include "la3d/types.hpp"
+
+namespace la3d::test {
+
+namespace fs = std::filesystem;
+
+// A textured frame (noise over gradients) so that blurs, edges and pixelation all change pixels.
+cv::Mat textured_frame(cv::Size size, unsigned seed = 1);
+
+// An instance from a full-frame mask, built without la3d's own mask code.
+Instance instance_from_full_mask(const cv::Mat1b& full);
+
+// A fresh, empty folder removed when the test ends.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr together
+};
+// Runs a shell command, capturing its output.
+CommandResult run(const std::string& command);
+// Runs the la3d binary with these arguments (already shell-quoted where needed).
+CommandResult la3d(const std::string& args);
+
+std::string quote(const fs::path& p);
+// Files below `dir`, recursively, relative names sorted; hidden partial files included.
+std::vector<std::string> files_below(const fs::path& dir);
+
+}  // namespace la3d::test
