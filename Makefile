@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 VTEST := /usr/share/doc/opencv-doc/examples/data/vtest.avi
 
-.PHONY: deps build run test bench format clean
+.PHONY: deps build run test bench install format clean
 
 deps:
 	scripts/install-deps.sh
@@ -29,3 +29,6 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+install: build
+	cmake --install $(BUILD)

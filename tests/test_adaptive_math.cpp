@@ -15,7 +15,9 @@ struct Expect {
 };
 
 // Straight from the table of an-methods.md (a_m, a_d as given; k0 = 13, sigma0 = 10, b0 = 4).
-int odd(int k) { return k % 2 == 0 ? k - 1 : k; }
+int odd(int k) {
+  return k % 2 == 0 ? k - 1 : k;
+}
 Expect ref_blur(int w, int h, double r, double am, double ad, bool full) {
   const int cap = int(std::max(r * 13, am * 13));
   const int kx = odd(std::min(std::max(int(ad * w), 1), cap));
@@ -51,8 +53,8 @@ TEST(AdaptiveMath, WorkedExampleOfTheSpec) {
 
 TEST(AdaptiveMath, StrengthIsIntegerPercentAtLeastOne) {
   EXPECT_EQ(strength_percent(0, {100, 100}), 1);
-  EXPECT_EQ(strength_percent(199, {100, 100}), 1);   // 1.99 % -> 1
-  EXPECT_EQ(strength_percent(299, {100, 100}), 2);   // floor
+  EXPECT_EQ(strength_percent(199, {100, 100}), 1);  // 1.99 % -> 1
+  EXPECT_EQ(strength_percent(299, {100, 100}), 2);  // floor
   EXPECT_EQ(strength_percent(10000, {100, 100}), 100);
   EXPECT_EQ(strength_percent(1920LL * 1080, {1920, 1080}), 100);  // no overflow at full HD
 }
@@ -63,9 +65,10 @@ TEST(AdaptiveMath, ScalersFollowTheirFormulas) {
     EXPECT_DOUBLE_EQ(scale_factor(s, Scaler::Ln), std::max(1.0, std::log(double(s)))) << s;
     EXPECT_DOUBLE_EQ(scale_factor(s, Scaler::Linear), std::max(1.0, double(s))) << s;
     EXPECT_DOUBLE_EQ(scale_factor(s, Scaler::LinearNorm), std::max(1.0, ln100 / 100 * s)) << s;
-    EXPECT_NEAR(scale_factor(s, Scaler::QuadraticNorm), std::max(1.0, ln100 / 10000 * s * s), 1e-12) << s;
-    EXPECT_NEAR(scale_factor(s, Scaler::ExpNorm), std::max(1.0, ln100 / std::exp(100.0) * std::exp(double(s))),
-                1e-9)
+    EXPECT_NEAR(scale_factor(s, Scaler::QuadraticNorm), std::max(1.0, ln100 / 10000 * s * s), 1e-12)
+        << s;
+    EXPECT_NEAR(scale_factor(s, Scaler::ExpNorm),
+                std::max(1.0, ln100 / std::exp(100.0) * std::exp(double(s))), 1e-9)
         << s;
   }
   // 2 % or less: ln 2 < 1, base strength.
@@ -85,11 +88,13 @@ TEST(AdaptiveMath, KernelsAndBlocksMatchTheDefinitionOverATable) {
             AnParams p;
             p.an_scale = am;
             p.an_bound = ad;
-            const double r = am * std::max(1.0, std::log(double(std::max(1LL, 100 * area / (640 * 480)))));
+            const double r =
+                am * std::max(1.0, std::log(double(std::max(1LL, 100 * area / (640 * 480)))));
             EXPECT_NEAR(r, am * scale_factor(strength_percent(area, frame), Scaler::Ln), 1e-12);
             const Expect e = ref_blur(w, h, r, am, ad, false);
             const BlurSpec b = adaptive_blur_spec({w, h}, r, p);
-            ASSERT_EQ(b.ksize, cv::Size(e.kx, e.ky)) << w << "x" << h << " am=" << am << " ad=" << ad;
+            ASSERT_EQ(b.ksize, cv::Size(e.kx, e.ky))
+                << w << "x" << h << " am=" << am << " ad=" << ad;
             EXPECT_EQ(b.sigma_x, e.sx);
             EXPECT_EQ(b.sigma_y, e.sy);
             const Expect ef = ref_blur(w, h, r, am, ad, true);

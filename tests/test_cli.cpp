@@ -13,7 +13,8 @@
 namespace la3d::test {
 namespace {
 
-void make_video(const fs::path& path, const std::string& rate, int frames, bool audio, const std::string& vcodec) {
+void make_video(const fs::path& path, const std::string& rate, int frames, bool audio,
+                const std::string& vcodec) {
   std::string cmd = "ffmpeg -nostdin -v error -y -f lavfi -i testsrc=size=160x120:rate=" + rate;
   if (audio) cmd += " -f lavfi -i sine=frequency=440:sample_rate=44100";
   cmd += " -frames:v " + std::to_string(frames) + " -c:v " + vcodec + " -pix_fmt yuv420p";
@@ -22,16 +23,19 @@ void make_video(const fs::path& path, const std::string& rate, int frames, bool 
   ASSERT_EQ(r.exit_code, 0) << r.out;
 }
 
-std::string probe(const fs::path& file, const std::string& stream, const std::string& entries, bool count = false) {
-  const auto r = run("ffprobe -v error " + std::string(count ? "-count_frames " : "") + "-select_streams " + stream +
-                     " -show_entries stream=" + entries + " -of csv=p=0 " + quote(file));
+std::string probe(const fs::path& file, const std::string& stream, const std::string& entries,
+                  bool count = false) {
+  const auto r =
+      run("ffprobe -v error " + std::string(count ? "-count_frames " : "") + "-select_streams " +
+          stream + " -show_entries stream=" + entries + " -of csv=p=0 " + quote(file));
   std::string s = r.out;
   while (!s.empty() && (s.back() == '\n' || s.back() == ',')) s.pop_back();
   return s;
 }
 
 // {"frame": i, ...} for frames [0, n) with one person box.
-void write_detections(const fs::path& path, int n, cv::Size size, const std::string& box = "[0, 0, 79, 119]") {
+void write_detections(const fs::path& path, int n, cv::Size size,
+                      const std::string& box = "[0, 0, 79, 119]") {
   std::ofstream f(path);
   for (int i = 0; i < n; ++i)
     f << R"({"frame": )" << i << R"(, "width": )" << size.width << R"(, "height": )" << size.height
@@ -47,7 +51,8 @@ TEST(Cli, VideoKeepsFrameCountRateAndAudio) {
   TempDir d;
   make_video(d / "in.mp4", "25", 50, true, "libx264");
   write_detections(d / "det.jsonl", 50, {160, 120});
-  auto r = la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "out.mp4") + " --detections " + quote(d / "det.jsonl"));
+  auto r = la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "out.mp4") +
+                " --detections " + quote(d / "det.jsonl"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("out.mp4"), std::string::npos);  // says where the output is
   EXPECT_EQ(probe(d / "out.mp4", "v:0", "nb_read_frames", true), "50");
@@ -58,8 +63,8 @@ TEST(Cli, VideoKeepsFrameCountRateAndAudio) {
   const double out = std::stod(probe(d / "out.mp4", "a", "duration"));
   EXPECT_NEAR(out, src, 0.05);
 
-  auto quiet = la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "mute.mp4") + " --no-audio --detections " +
-                    quote(d / "det.jsonl"));
+  auto quiet = la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "mute.mp4") +
+                    " --no-audio --detections " + quote(d / "det.jsonl"));
   ASSERT_EQ(quiet.exit_code, 0) << quiet.out;
   EXPECT_EQ(probe(d / "mute.mp4", "a", "codec_name"), "");
   EXPECT_EQ(probe(d / "mute.mp4", "v:0", "nb_read_frames", true), "50");
@@ -80,16 +85,18 @@ TEST(Cli, MaskHidesTheDetectedHalfOfEveryFrame) {
   TempDir d;
   make_video(d / "in.mp4", "25", 20, false, "libx264");
   write_detections(d / "det.jsonl", 20, {160, 120});
-  auto r = la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "out.mp4") + " --method mask --crf 0 --detections " +
-                quote(d / "det.jsonl"));
+  auto r = la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "out.mp4") +
+                " --method mask --crf 0 --detections " + quote(d / "det.jsonl"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   cv::VideoCapture cap((d / "out.mp4").string());
   cv::Mat f;
   int n = 0;
   while (cap.read(f)) {
     ++n;
-    EXPECT_LT(cv::mean(f(cv::Rect(0, 0, 80, 120)))[0], 3.0) << "frame " << n;   // black, up to colour conversion
-    EXPECT_GT(cv::mean(f(cv::Rect(80, 0, 80, 120)))[0], 30.0) << "frame " << n;  // test pattern still there
+    EXPECT_LT(cv::mean(f(cv::Rect(0, 0, 80, 120)))[0], 3.0)
+        << "frame " << n;  // black, up to colour conversion
+    EXPECT_GT(cv::mean(f(cv::Rect(80, 0, 80, 120)))[0], 30.0)
+        << "frame " << n;  // test pattern still there
   }
   EXPECT_EQ(n, 20);
 }
@@ -98,9 +105,11 @@ TEST(Cli, ImageKeepsItsFormatAndIsAnonymized) {
   TempDir d;
   write_image(d / "p.png", {160, 120});
   write_detections(d / "det.jsonl", 1, {160, 120}, "[10, 20, 49, 69]");
-  auto r = la3d("anonymize " + quote(d / "p.png") + " --method mask --colour '#ff0000' --detections " + quote(d / "det.jsonl"));
+  auto r = la3d("anonymize " + quote(d / "p.png") +
+                " --method mask --colour '#ff0000' --detections " + quote(d / "det.jsonl"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  const cv::Mat in = cv::imread((d / "p.png").string()), out = cv::imread((d / "p_anonymized.png").string());
+  const cv::Mat in = cv::imread((d / "p.png").string()),
+                out = cv::imread((d / "p_anonymized.png").string());
   ASSERT_FALSE(out.empty());
   cv::Mat red(50, 40, CV_8UC3, cv::Scalar(0, 0, 255));
   EXPECT_EQ(cv::norm(out(cv::Rect(10, 20, 40, 50)), red, cv::NORM_INF), 0);  // lossless PNG: exact
@@ -116,7 +125,8 @@ TEST(Cli, FolderIsMirroredAndSaveUsesTheReferenceNames) {
   write_image(d / "in" / "sub" / "b.jpg", {64, 48});
   auto r = la3d("anonymize " + quote(d / "in") + " -o " + quote(d / "out") + " --method no-an");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_EQ(files_below(d / "out"), (std::vector<std::string>{"a_anonymized.png", "sub/b_anonymized.jpg"}));
+  EXPECT_EQ(files_below(d / "out"),
+            (std::vector<std::string>{"a_anonymized.png", "sub/b_anonymized.jpg"}));
 
   auto s = la3d("anonymize " + quote(d / "in" / "a.png") + " -s --out-dir " + quote(d / "res") +
                 " -is 32 24 --method no-an");
@@ -129,29 +139,45 @@ TEST(Cli, ReferenceSpellingWorks) {
   TempDir d;
   write_image(d / "p.jpg", {160, 120});
   write_detections(d / "det.jsonl", 1, {64, 48}, "[0, 0, 31, 47]");
-  auto r = la3d("-a an -if image -id " + quote(d / "p.jpg") +
-                " -is 64 48 -anm adaptive_blur -odc person -ods 64 48 -odt 0.25 -anr 1.0 -anl 0.5 -s -od " +
-                quote(d / "results") + " --detections " + quote(d / "det.jsonl"));
+  auto r = la3d(
+      "-a an -if image -id " + quote(d / "p.jpg") +
+      " -is 64 48 -anm adaptive_blur -odc person -ods 64 48 -odt 0.25 -anr 1.0 -anl 0.5 -s -od " +
+      quote(d / "results") + " --detections " + quote(d / "det.jsonl"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_EQ(files_below(d / "results"), std::vector<std::string>{"adaptive_blur_imwh64x48_p_an.jpg"});
+  EXPECT_EQ(files_below(d / "results"),
+            std::vector<std::string>{"adaptive_blur_imwh64x48_p_an.jpg"});
 }
 
 TEST(Cli, SavedDetectionsReplayToTheSameOutput) {
   TempDir d;
   write_image(d / "p.png", {160, 120});
   write_detections(d / "det.jsonl", 1, {160, 120}, "[10, 20, 49, 69]");
-  auto r = la3d("anonymize " + quote(d / "p.png") + " -o " + quote(d / "a.png") + " --mask ellipse --detections " +
-                quote(d / "det.jsonl") + " --save-detections " + quote(d / "saved.jsonl"));
+  auto r = la3d("anonymize " + quote(d / "p.png") + " -o " + quote(d / "a.png") +
+                " --mask ellipse --detections " + quote(d / "det.jsonl") + " --save-detections " +
+                quote(d / "saved.jsonl"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   std::ifstream f(d / "saved.jsonl");
   std::string line;
   std::getline(f, line);
   const auto j = nlohmann::json::parse(line);
   EXPECT_EQ(j["objects"][0]["box"], nlohmann::json({10, 20, 49, 69}));
-  auto again = la3d("anonymize " + quote(d / "p.png") + " -o " + quote(d / "b.png") + " --mask ellipse --detections " +
-                    quote(d / "saved.jsonl"));
+  auto again = la3d("anonymize " + quote(d / "p.png") + " -o " + quote(d / "b.png") +
+                    " --mask ellipse --detections " + quote(d / "saved.jsonl"));
   ASSERT_EQ(again.exit_code, 0) << again.out;
-  EXPECT_EQ(cv::norm(cv::imread((d / "a.png").string()), cv::imread((d / "b.png").string()), cv::NORM_INF), 0);
+  EXPECT_EQ(cv::norm(cv::imread((d / "a.png").string()), cv::imread((d / "b.png").string()),
+                     cv::NORM_INF),
+            0);
+}
+
+TEST(Cli, FileUrlIsAVideoWithItsAudio) {
+  TempDir d;
+  make_video(d / "in.mp4", "25", 25, true, "libx264");
+  write_detections(d / "det.jsonl", 25, {160, 120});
+  auto r = la3d("anonymize file://" + (d / "in.mp4").string() + " -o " + quote(d / "out.mkv") +
+                " --detections " + quote(d / "det.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(probe(d / "out.mkv", "v:0", "nb_read_frames", true), "25");
+  EXPECT_EQ(probe(d / "out.mkv", "a", "codec_name"), "aac");
 }
 
 TEST(Cli, MethodsVersionAndBench) {
@@ -165,13 +191,15 @@ TEST(Cli, MethodsVersionAndBench) {
 
   TempDir d;
   make_video(d / "in.mp4", "25", 10, false, "libx264");
-  auto b = run(std::string(LA3D_BINARY) + " bench " + quote(d / "in.mp4") + " --json --method blur");
+  auto b =
+      run(std::string(LA3D_BINARY) + " bench " + quote(d / "in.mp4") + " --json --method blur");
   ASSERT_EQ(b.exit_code, 0) << b.out;
   const auto j = nlohmann::json::parse(b.out);
   EXPECT_EQ(j["frames"], 10);
   for (const char* stage : {"decode", "detect", "anonymize", "encode"}) {
     EXPECT_GE(j["stages"][stage]["median_ms"].get<double>(), 0.0);
-    EXPECT_GE(j["stages"][stage]["p95_ms"].get<double>(), j["stages"][stage]["median_ms"].get<double>());
+    EXPECT_GE(j["stages"][stage]["p95_ms"].get<double>(),
+              j["stages"][stage]["median_ms"].get<double>());
   }
   EXPECT_GT(j["peak_rss_mib"].get<double>(), 0.0);
   EXPECT_TRUE(files_below(d.path()) == std::vector<std::string>{"in.mp4"});
@@ -191,13 +219,19 @@ TEST_P(BadInput, OneClearLineAndNoOutput) {
   write_image(d / "p.png", {64, 48});
   std::ofstream(d / "broken.mp4") << "this is not a video";
   std::ofstream(d / "broken.jpg") << "this is not an image";
-  std::ofstream(d / "bad.jsonl") << R"({"frame": 0, "width": 160, "height": 120, "objects": []})" << "\n"
-                                 << R"({"frame": 1, "width": 160, "height": 120, "objects": [{"class": "person", "box": [1]}]})" << "\n";
-  std::ofstream(d / "late.jsonl") << R"({"frame": 0, "width": 160, "height": 120, "objects": []})" << "\n"
-                                  << R"({"frame": 5, "width": 99, "height": 120, "objects": []})" << "\n";
+  std::ofstream(d / "bad.jsonl")
+      << R"({"frame": 0, "width": 160, "height": 120, "objects": []})"
+      << "\n"
+      << R"({"frame": 1, "width": 160, "height": 120, "objects": [{"class": "person", "box": [1]}]})"
+      << "\n";
+  std::ofstream(d / "late.jsonl") << R"({"frame": 0, "width": 160, "height": 120, "objects": []})"
+                                  << "\n"
+                                  << R"({"frame": 5, "width": 99, "height": 120, "objects": []})"
+                                  << "\n";
   std::ofstream(d / "afile") << "x";
   std::string args = GetParam().args;
-  for (std::string::size_type k; (k = args.find("$D")) != std::string::npos;) args.replace(k, 2, d.path().string());
+  for (std::string::size_type k; (k = args.find("$D")) != std::string::npos;)
+    args.replace(k, 2, d.path().string());
   const auto before = files_below(d.path());
   auto r = la3d(args);
   EXPECT_NE(r.exit_code, 0) << r.out;
@@ -214,19 +248,28 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"NoInput", "anonymize", "no input"},
         BadCase{"CorruptVideo", "anonymize $D/broken.mp4 -o $D/o.mp4", "cannot open video"},
         BadCase{"CorruptImage", "anonymize $D/broken.jpg -o $D/o.jpg", "cannot decode image"},
-        BadCase{"UnknownMethod", "anonymize $D/p.png -o $D/o.png --method smudge", "unknown AN method 'smudge'"},
-        BadCase{"UnknownClass", "anonymize $D/p.png -o $D/o.png --classes person dragon", "unknown class 'dragon'"},
+        BadCase{"UnknownMethod", "anonymize $D/p.png -o $D/o.png --method smudge",
+                "unknown AN method 'smudge'"},
+        BadCase{"UnknownClass", "anonymize $D/p.png -o $D/o.png --classes person dragon",
+                "unknown class 'dragon'"},
         BadCase{"ZeroSize", "anonymize $D/p.png -o $D/o.png -is 0 240", "input size"},
         BadCase{"HalfASize", "anonymize $D/p.png -o $D/o.png --detect-size 320", "detect-size"},
         BadCase{"NotANumberSize", "anonymize $D/p.png -o $D/o.png -is wide 240", "input-size"},
         BadCase{"ThresholdAboveOne", "anonymize $D/p.png -o $D/o.png -odt 1.5", "threshold"},
         BadCase{"BadBound", "anonymize $D/p.png -o $D/o.png -anl 2", "-anl"},
-        BadCase{"MalformedDetections", "anonymize $D/in.mp4 -o $D/o.mp4 --detections $D/bad.jsonl", "line 2"},
-        BadCase{"DetectorFailsMidVideo", "anonymize $D/in.mp4 -o $D/o.mp4 --detections $D/late.jsonl", "frame 5"},
-        BadCase{"UnwritableOutput", "anonymize $D/in.mp4 -o $D/afile/o.mp4 --method no-an", "cannot create output folder"},
-        BadCase{"OverwriteInput", "anonymize $D/p.png -o $D/p.png --method no-an", "overwrite the input"},
-        BadCase{"ImageToVideoName", "anonymize $D/p.png -o $D/o.mp4 --method no-an", "must be an image"},
-        BadCase{"UnknownCodec", "anonymize $D/in.mp4 -o $D/o.mp4 --method no-an --codec nocodec", "encoder 'nocodec'"},
+        BadCase{"MalformedDetections", "anonymize $D/in.mp4 -o $D/o.mp4 --detections $D/bad.jsonl",
+                "line 2"},
+        BadCase{"DetectorFailsMidVideo",
+                "anonymize $D/in.mp4 -o $D/o.mp4 --detections $D/late.jsonl", "frame 5"},
+        BadCase{"UnwritableOutput", "anonymize $D/in.mp4 -o $D/afile/o.mp4 --method no-an",
+                "cannot create output folder"},
+        BadCase{"OverwriteInput", "anonymize $D/p.png -o $D/p.png --method no-an",
+                "overwrite the input"},
+        BadCase{"ImageToVideoName", "anonymize $D/p.png -o $D/o.mp4 --method no-an",
+                "must be an image"},
+        BadCase{"UnknownCodec", "anonymize $D/in.mp4 -o $D/o.mp4 --method no-an --codec nocodec",
+                "encoder 'nocodec'"},
+        BadCase{"PreviewWithoutDisplay", "anonymize $D/p.png -o $D/o.png -v", "needs a display"},
         BadCase{"VadMode", "-a an-ad -id $D/in.mp4", "anomaly detection"},
         BadCase{"LiveWithoutOutput", "anonymize rtsp://127.0.0.1:1/none", "cannot open video"}),
     [](const auto& info) { return info.param.name; });
@@ -234,7 +277,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Cli, MaskFrameCoversFramesWhoseDetectionFailed) {
   TempDir d;
   make_video(d / "in.mp4", "25", 10, false, "libx264");
-  std::ofstream(d / "late.jsonl") << R"({"frame": 5, "width": 99, "height": 120, "objects": []})" << "\n";
+  std::ofstream(d / "late.jsonl") << R"({"frame": 5, "width": 99, "height": 120, "objects": []})"
+                                  << "\n";
   auto r = la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "o.mp4") +
                 " --detections " + quote(d / "late.jsonl") + " --on-detector-error mask-frame");
   ASSERT_EQ(r.exit_code, 0) << r.out;

@@ -12,8 +12,8 @@ namespace {
 
 TEST(Rle, ColumnMajorStartingWithZeros) {
   // 3 rows x 2 cols; column-major order reads (0,0),(1,0),(2,0),(0,1),(1,1),(2,1).
-  cv::Mat1b m = (cv::Mat1b(3, 2) << 0, 255,   //
-                 255, 255,                    //
+  cv::Mat1b m = (cv::Mat1b(3, 2) << 0, 255,  //
+                 255, 255,                   //
                  255, 0);
   // sequence: 0,1,1,1,1,0 -> runs: 1 zero, 4 ones, 1 zero
   EXPECT_EQ(rle_encode(m), (std::vector<uint32_t>{1, 4, 1}));
@@ -44,7 +44,8 @@ TEST(Rle, WrongTotalIsAnError) {
 
 TEST(DetectionsLine, BoxCornersAreInclusive) {
   auto r = parse_detections_line(
-      R"({"frame": 3, "width": 64, "height": 48, "objects": [{"class": "person", "score": 0.5, "box": [10, 5, 19, 14]}]})", 1);
+      R"({"frame": 3, "width": 64, "height": 48, "objects": [{"class": "person", "score": 0.5, "box": [10, 5, 19, 14]}]})",
+      1);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->frame, 3);
   ASSERT_EQ(r->objects.size(), 1u);
@@ -56,7 +57,8 @@ TEST(DetectionsLine, BoxCornersAreInclusive) {
 
 TEST(DetectionsLine, PolygonsBecomeAMask) {
   auto r = parse_detections_line(
-      R"({"frame": 0, "width": 50, "height": 40, "objects": [{"class": "person", "polygons": [[10, 10, 30, 10, 30, 20, 10, 20]]}]})", 1);
+      R"({"frame": 0, "width": 50, "height": 40, "objects": [{"class": "person", "polygons": [[10, 10, 30, 10, 30, 20, 10, 20]]}]})",
+      1);
   ASSERT_TRUE(r.ok()) << r.error().message;
   const Detection& d = r->objects[0];
   EXPECT_EQ(d.box, cv::Rect(10, 10, 21, 11));  // fillPoly includes the polygon's edges
@@ -92,12 +94,17 @@ TEST(DetectionsLine, MalformedLinesNameTheProblem) {
       {"{not json", "not valid JSON"},
       {R"({"width": 4, "height": 4, "objects": []})", "\"frame\""},
       {R"({"frame": 0, "width": 4, "height": 4})", "objects"},
-      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "dragon", "box": [0,0,1,1]}]})", "unknown class"},
-      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "box": [3,0,1,1]}]})", "x2 < x1"},
+      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "dragon", "box": [0,0,1,1]}]})",
+       "unknown class"},
+      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "box": [3,0,1,1]}]})",
+       "x2 < x1"},
       {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person"}]})", "none of"},
-      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "mask": {"size": [4, 4], "counts": [3]}}]})", "RLE"},
-      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "mask": {"size": [5, 4], "counts": [20]}}]})", "mask size"},
-      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "polygons": [[1, 2, 3]]}]})", "polygon"},
+      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "mask": {"size": [4, 4], "counts": [3]}}]})",
+       "RLE"},
+      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "mask": {"size": [5, 4], "counts": [20]}}]})",
+       "mask size"},
+      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "polygons": [[1, 2, 3]]}]})",
+       "polygon"},
   };
   for (const auto& [line, what] : bad) {
     auto r = parse_detections_line(line, 7);
@@ -110,9 +117,11 @@ TEST(DetectionsLine, MalformedLinesNameTheProblem) {
 TEST(DetectionsFile, ReplaysByFrameAndFiltersClasses) {
   test::TempDir dir;
   const auto path = dir / "d.jsonl";
-  std::ofstream(path) << R"({"frame": 0, "width": 20, "height": 10, "objects": [{"class": "person", "box": [1, 1, 4, 4]}, {"class": "laptop", "box": [5, 5, 6, 6]}]})"
-                      << "\n\n"
-                      << R"({"frame": 2, "width": 20, "height": 10, "objects": [{"class": "person", "box": [0, 0, 19, 9]}]})" << "\n";
+  std::ofstream(path)
+      << R"({"frame": 0, "width": 20, "height": 10, "objects": [{"class": "person", "box": [1, 1, 4, 4]}, {"class": "laptop", "box": [5, 5, 6, 6]}]})"
+      << "\n\n"
+      << R"({"frame": 2, "width": 20, "height": 10, "objects": [{"class": "person", "box": [0, 0, 19, 9]}]})"
+      << "\n";
   auto det = open_detections_file(path, {1});
   ASSERT_TRUE(det.ok()) << det.error().message;
   const cv::Mat frame(10, 20, CV_8UC3, cv::Scalar::all(0));
@@ -131,13 +140,18 @@ TEST(DetectionsFile, ReplaysByFrameAndFiltersClasses) {
 TEST(DetectionsFile, MalformedLineFailsAtOpenWithItsNumber) {
   test::TempDir dir;
   const auto path = dir / "d.jsonl";
-  std::ofstream(path) << R"({"frame": 0, "width": 20, "height": 10, "objects": []})" << "\n"
-                      << R"({"frame": 1, "width": 20, "height": 10, "objects": [{"class": "person", "box": [1, 1]}]})" << "\n";
+  std::ofstream(path)
+      << R"({"frame": 0, "width": 20, "height": 10, "objects": []})"
+      << "\n"
+      << R"({"frame": 1, "width": 20, "height": 10, "objects": [{"class": "person", "box": [1, 1]}]})"
+      << "\n";
   auto det = open_detections_file(path, {1});
   ASSERT_FALSE(det.ok());
   EXPECT_NE(det.error().message.find("line 2"), std::string::npos) << det.error().message;
-  std::ofstream(path) << R"({"frame": 0, "width": 20, "height": 10, "objects": []})" << "\n"
-                      << R"({"frame": 0, "width": 20, "height": 10, "objects": []})" << "\n";
+  std::ofstream(path) << R"({"frame": 0, "width": 20, "height": 10, "objects": []})"
+                      << "\n"
+                      << R"({"frame": 0, "width": 20, "height": 10, "objects": []})"
+                      << "\n";
   auto dup = open_detections_file(path, {1});
   ASSERT_FALSE(dup.ok());
   EXPECT_NE(dup.error().message.find("appears twice"), std::string::npos);

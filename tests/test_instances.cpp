@@ -7,7 +7,9 @@
 namespace la3d {
 namespace {
 
-Detection box_det(cv::Rect r) { return Detection{"person", 1, 0.9f, r, {}}; }
+Detection box_det(cv::Rect r) {
+  return Detection{"person", 1, 0.9f, r, {}};
+}
 
 TEST(Instances, BoxBecomesFilledMaskWithTightBox) {
   const auto inst = make_instances(std::vector{box_det({10, 20, 30, 40})}, {100, 100}, {});
@@ -18,7 +20,8 @@ TEST(Instances, BoxBecomesFilledMaskWithTightBox) {
 }
 
 TEST(Instances, ClippedToTheFrameAndEmptyOnesDropped) {
-  const std::vector dets{box_det({-10, -5, 30, 20}), box_det({200, 200, 10, 10}), box_det({5, 5, 0, 7})};
+  const std::vector dets{box_det({-10, -5, 30, 20}), box_det({200, 200, 10, 10}),
+                         box_det({5, 5, 0, 7})};
   const auto inst = make_instances(dets, {100, 50}, {});
   ASSERT_EQ(inst.size(), 1u);
   EXPECT_EQ(inst[0].box, cv::Rect(0, 0, 20, 15));

@@ -44,7 +44,9 @@ cv::Mat ref_baseline(const cv::Mat& F, const std::vector<Instance>& inst, const 
       cv::cvtColor(e, X, cv::COLOR_GRAY2BGR);
       break;
     }
-    case Method::Blur: cv::GaussianBlur(F, X, {13, 13}, 10, 10); break;
+    case Method::Blur:
+      cv::GaussianBlur(F, X, {13, 13}, 10, 10);
+      break;
     case Method::Pixelization: {
       const int dx = F.cols <= 4 ? F.cols : 4, dy = F.rows <= 4 ? F.rows : 4;
       cv::Mat S;
@@ -52,12 +54,15 @@ cv::Mat ref_baseline(const cv::Mat& F, const std::vector<Instance>& inst, const 
       cv::resize(S, X, F.size(), 0, 0, cv::INTER_NEAREST);
       break;
     }
-    default: ADD_FAILURE() << "not a baseline";
+    default:
+      ADD_FAILURE() << "not a baseline";
   }
   return composite(F, X, inst);
 }
 
-int odd(int k) { return std::max(1, k % 2 == 0 ? k - 1 : k); }
+int odd(int k) {
+  return std::max(1, k % 2 == 0 ? k - 1 : k);
+}
 
 // Adaptive: per instance, in order, its crop of the ORIGINAL frame as an isolated image.
 cv::Mat ref_adaptive(const cv::Mat& F, const std::vector<Instance>& inst, const AnParams& p) {
@@ -70,7 +75,8 @@ cv::Mat ref_adaptive(const cv::Mat& F, const std::vector<Instance>& inst, const 
     const double am = p.an_scale, ad = p.an_bound;
     if (p.method == Method::AdaptiveBlur || p.method == Method::AdaptiveFullBlur) {
       const int cap = int(std::max(r * 13, am * 13));
-      const int kx = odd(std::min(std::max(int(ad * w), 1), cap)), ky = odd(std::min(std::max(int(ad * h), 1), cap));
+      const int kx = odd(std::min(std::max(int(ad * w), 1), cap)),
+                ky = odd(std::min(std::max(int(ad * h), 1), cap));
       double sx = std::min(10, kx), sy = std::min(10, ky);
       if (p.method == Method::AdaptiveFullBlur) {
         const int sig = int(std::max(r * 10, am * 10));
@@ -83,7 +89,8 @@ cv::Mat ref_adaptive(const cv::Mat& F, const std::vector<Instance>& inst, const 
       cv::Size small(1, 1);
       if (p.method == Method::AdaptivePixelization) {
         const int t = int(std::max(r * 4, am * 4));
-        small = {w / std::min(std::max(int(ad * w), 1), t), h / std::min(std::max(int(ad * h), 1), t)};
+        small = {w / std::min(std::max(int(ad * w), 1), t),
+                 h / std::min(std::max(int(ad * h), 1), t)};
       }
       cv::Mat S;
       cv::resize(C, S, small, 0, 0, cv::INTER_LINEAR);
@@ -107,12 +114,25 @@ std::vector<Instance> scene(cv::Size sz) {
     draw(m);
     if (cv::countNonZero(m)) out.push_back(instance_from_full_mask(m));
   };
-  add([&](cv::Mat1b& m) { cv::rectangle(m, cv::Rect(sz.width / 5, sz.height / 6, sz.width / 5, sz.height * 2 / 3), 255, cv::FILLED); });
-  add([&](cv::Mat1b& m) { cv::ellipse(m, {sz.width / 3, sz.height / 2}, {sz.width / 8 + 1, sz.height / 4 + 1}, 0, 0, 360, 255, cv::FILLED); });
-  add([&](cv::Mat1b& m) { cv::rectangle(m, cv::Rect(0, 0, sz.width / 6 + 1, sz.height / 3 + 1), 255, cv::FILLED); });
-  add([&](cv::Mat1b& m) { cv::rectangle(m, cv::Rect(sz.width * 3 / 4, sz.height / 2, sz.width, sz.height), 255, cv::FILLED); });
+  add([&](cv::Mat1b& m) {
+    cv::rectangle(m, cv::Rect(sz.width / 5, sz.height / 6, sz.width / 5, sz.height * 2 / 3), 255,
+                  cv::FILLED);
+  });
+  add([&](cv::Mat1b& m) {
+    cv::ellipse(m, {sz.width / 3, sz.height / 2}, {sz.width / 8 + 1, sz.height / 4 + 1}, 0, 0, 360,
+                255, cv::FILLED);
+  });
+  add([&](cv::Mat1b& m) {
+    cv::rectangle(m, cv::Rect(0, 0, sz.width / 6 + 1, sz.height / 3 + 1), 255, cv::FILLED);
+  });
+  add([&](cv::Mat1b& m) {
+    cv::rectangle(m, cv::Rect(sz.width * 3 / 4, sz.height / 2, sz.width, sz.height), 255,
+                  cv::FILLED);
+  });
   add([&](cv::Mat1b& m) { cv::line(m, {sz.width / 2, 0}, {sz.width / 2, sz.height - 1}, 255, 1); });
-  add([&](cv::Mat1b& m) { cv::circle(m, {sz.width * 3 / 5, sz.height / 3}, std::max(1, sz.height / 3), 255, cv::FILLED); });
+  add([&](cv::Mat1b& m) {
+    cv::circle(m, {sz.width * 3 / 5, sz.height / 3}, std::max(1, sz.height / 3), 255, cv::FILLED);
+  });
   return out;
 }
 
@@ -141,13 +161,16 @@ TEST_P(MethodMatchesDefinition, PixelExact) {
   cv::Mat outside;
   diff.copyTo(outside, ~U);
   EXPECT_EQ(cv::norm(outside, cv::NORM_INF), 0);
-  if (method != Method::NoAn && size.area() > 100) EXPECT_GT(cv::norm(diff, cv::NORM_L1), 0);
+  if (method != Method::NoAn && size.area() > 100) {
+    EXPECT_GT(cv::norm(diff, cv::NORM_L1), 0);
+  }
 }
 
 std::vector<Case> all_cases() {
   std::vector<Case> out;
   for (const auto& m : all_methods())
-    for (cv::Size s : {cv::Size(320, 240), cv::Size(321, 243), cv::Size(642, 482), cv::Size(37, 23), cv::Size(3, 3)})
+    for (cv::Size s : {cv::Size(320, 240), cv::Size(321, 243), cv::Size(642, 482), cv::Size(37, 23),
+                       cv::Size(3, 3)})
       out.push_back({m.method, s});
   return out;
 }
@@ -171,7 +194,8 @@ TEST(Methods, MaskAlphaAndColourBlendWithRounding) {
   p.mask_colour = {0, 255, 4};  // BGR
   cv::Mat got = F.clone();
   Anonymizer(p).apply(got, std::vector{instance_from_full_mask(m)});
-  // 0.5*100 + 0 = 50; 0.5*101 + 127.5 = 178; 0.5*3 + 2 = 3.5 -> 4 (half away from zero). No +1 gamma.
+  // 0.5*100 + 0 = 50; 0.5*101 + 127.5 = 178; 0.5*3 + 2 = 3.5 -> 4 (half away from zero). No +1
+  // gamma.
   EXPECT_EQ(got.at<cv::Vec3b>(1, 1), cv::Vec3b(50, 178, 4));
   EXPECT_EQ(got.at<cv::Vec3b>(0, 0), cv::Vec3b(100, 101, 3));
 }

@@ -11,7 +11,8 @@ namespace {
 // Reports one fixed box, or fails on chosen frames; counts its calls.
 class ScriptedDetector final : public Detector {
  public:
-  ScriptedDetector(cv::Rect box, long long fail_on, int* calls) : box_(box), fail_on_(fail_on), calls_(calls) {}
+  ScriptedDetector(cv::Rect box, long long fail_on, int* calls)
+      : box_(box), fail_on_(fail_on), calls_(calls) {}
   std::string name() const override { return "scripted"; }
   Result<std::vector<Detection>> detect(const cv::Mat&, long long index) override {
     ++*calls_;
@@ -63,7 +64,9 @@ TEST(Pipeline, DetectorExceptionsAreContained) {
   class Throwing final : public Detector {
    public:
     std::string name() const override { return "throwing"; }
-    Result<std::vector<Detection>> detect(const cv::Mat&, long long) override { throw std::runtime_error("boom"); }
+    Result<std::vector<Detection>> detect(const cv::Mat&, long long) override {
+      throw std::runtime_error("boom");
+    }
   };
   PipelineOptions o;
   FramePipeline p(o, std::make_unique<Throwing>());

@@ -1,11 +1,11 @@
 #include "test_util.hpp"
 
+#include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <opencv2/imgproc.hpp>
 #include <random>
-#include <unistd.h>
 
 namespace la3d::test {
 
@@ -16,12 +16,15 @@ cv::Mat textured_frame(cv::Size size, unsigned seed) {
   cv::Mat grad(size, CV_8UC3);
   for (int y = 0; y < size.height; ++y)
     for (int x = 0; x < size.width; ++x)
-      grad.at<cv::Vec3b>(y, x) = cv::Vec3b(uchar(x * 255 / std::max(1, size.width - 1)),
-                                           uchar(y * 255 / std::max(1, size.height - 1)), uchar((x + y) % 256));
+      grad.at<cv::Vec3b>(y, x) =
+          cv::Vec3b(uchar(x * 255 / std::max(1, size.width - 1)),
+                    uchar(y * 255 / std::max(1, size.height - 1)), uchar((x + y) % 256));
   cv::addWeighted(f, 0.5, grad, 0.5, 0, f);
   // A few solid shapes give Canny strong edges to follow.
-  cv::rectangle(f, {size.width / 4, size.height / 4, size.width / 3, size.height / 3}, {250, 250, 250}, cv::FILLED);
-  cv::circle(f, {size.width * 2 / 3, size.height / 2}, std::max(1, size.height / 5), {10, 10, 10}, cv::FILLED);
+  cv::rectangle(f, {size.width / 4, size.height / 4, size.width / 3, size.height / 3},
+                {250, 250, 250}, cv::FILLED);
+  cv::circle(f, {size.width * 2 / 3, size.height / 2}, std::max(1, size.height / 5), {10, 10, 10},
+             cv::FILLED);
   return f;
 }
 
@@ -42,7 +45,8 @@ Instance instance_from_full_mask(const cv::Mat1b& full) {
 
 TempDir::TempDir() {
   static int counter = 0;
-  path_ = fs::temp_directory_path() / ("la3d-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+  path_ = fs::temp_directory_path() /
+          ("la3d-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
   fs::remove_all(path_);
   fs::create_directories(path_);
 }
@@ -64,9 +68,18 @@ CommandResult run(const std::string& command) {
   return r;
 }
 
-CommandResult la3d(const std::string& args) { return run(std::string(LA3D_BINARY) + " " + args + " --quiet"); }
+// Tests never open windows: without a display, -v must fail cleanly rather than abort.
+CommandResult la3d(const std::string& args) {
+  return run("env -u DISPLAY -u WAYLAND_DISPLAY " + std::string(LA3D_BINARY) + " " + args +
+             " --quiet");
+}
 
-std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string quote(const fs::path& p) {
+  std::string q(1, '\'');
+  q += p.string();
+  q += '\'';
+  return q;
+}
 
 std::vector<std::string> files_below(const fs::path& dir) {
   std::vector<std::string> out;

@@ -1,6 +1,7 @@
+#include <fmt/format.h>
 #include <atomic>
 #include <csignal>
-#include <fmt/format.h>
+#include <cstdlib>
 #include <iostream>
 #include <opencv2/highgui.hpp>
 #include <opencv2/imgproc.hpp>
@@ -15,7 +16,9 @@ namespace la3d::cli {
 namespace {
 
 std::atomic<bool> g_interrupted{false};
-extern "C" void on_interrupt(int) { g_interrupted = true; }
+extern "C" void on_interrupt(int) {
+  g_interrupted = true;
+}
 
 enum class InputKind { Image, Video, Live };
 
@@ -48,13 +51,15 @@ Result<std::optional<fs::path>> output_path(const AnonymizeArgs& a, const Job& j
   std::string ext = job.kind == InputKind::Live ? ".mp4" : in.extension().string();
   std::string name = stem + "_anonymized" + ext;
   if (a.save)
-    name = fmt::format("{}_imwh{}x{}_{}_an{}", a.engine.method, size.width, size.height, stem, image ? ".jpg" : ".mp4");
+    name = fmt::format("{}_imwh{}x{}_{}_an{}", a.engine.method, size.width, size.height, stem,
+                       image ? ".jpg" : ".mp4");
   fs::path out;
   if (!job.out_root.empty()) {
     out = job.out_root / job.rel_dir / name;
   } else if (!a.output.empty()) {
     out = a.output;
-    if (image && !is_image_path(out)) return make_error("output for an image must be an image file: " + out.string());
+    if (image && !is_image_path(out))
+      return make_error("output for an image must be an image file: " + out.string());
   } else if (a.save) {
     out = fs::path(a.out_dir) / name;
   } else if (job.kind == InputKind::Live) {
@@ -76,7 +81,10 @@ Result<std::vector<Job>> plan_jobs(const AnonymizeArgs& a, const std::vector<std
     if (a.input_type == "webcam" && input.find_first_not_of("0123456789") == std::string::npos)
       input = "webcam:" + input;
     if (is_live_spec(input)) {
-      jobs.push_back({input, InputKind::Live, many && !a.output.empty() ? fs::path(a.output) : fs::path(), {}});
+      jobs.push_back({input,
+                      InputKind::Live,
+                      many && !a.output.empty() ? fs::path(a.output) : fs::path(),
+                      {}});
       continue;
     }
     std::error_code ec;
@@ -84,19 +92,23 @@ Result<std::vector<Job>> plan_jobs(const AnonymizeArgs& a, const std::vector<std
     if (fs::is_directory(input, ec)) {
       const auto images = list_images(input);
       if (images.empty()) return make_error("no images found in folder " + input);
-      fs::path root = !a.output.empty() ? fs::path(a.output)
-                      : a.save          ? fs::path(a.out_dir)
-                                        : fs::path(input).lexically_normal().parent_path() /
-                                     (fs::path(input).lexically_normal().filename().string() + "_anonymized");
+      fs::path root =
+          !a.output.empty() ? fs::path(a.output)
+          : a.save          ? fs::path(a.out_dir)
+                            : fs::path(input).lexically_normal().parent_path() /
+                         (fs::path(input).lexically_normal().filename().string() + "_anonymized");
       if (fs::path(input).lexically_normal().filename().empty())  // "dir/" spelled with a slash
         root = fs::path(input).lexically_normal().parent_path().string() + "_anonymized";
       for (const auto& img : images)
-        jobs.push_back({img.string(), InputKind::Image, root, fs::relative(img.parent_path(), input)});
+        jobs.push_back(
+            {img.string(), InputKind::Image, root, fs::relative(img.parent_path(), input)});
       continue;
     }
     const InputKind kind = is_image_path(input) ? InputKind::Image : InputKind::Video;
-    if (a.input_type == "image" && kind != InputKind::Image) return make_error("not an image file: " + input);
-    if (a.input_type == "video" && kind != InputKind::Video) return make_error("not a video file: " + input);
+    if (a.input_type == "image" && kind != InputKind::Image)
+      return make_error("not an image file: " + input);
+    if (a.input_type == "video" && kind != InputKind::Video)
+      return make_error("not a video file: " + input);
     jobs.push_back({input, kind, many && !a.output.empty() ? fs::path(a.output) : fs::path(), {}});
   }
   return jobs;
@@ -104,8 +116,8 @@ Result<std::vector<Job>> plan_jobs(const AnonymizeArgs& a, const std::vector<std
 
 void show_preview(const cv::Mat& frame, double an_seconds) {
   cv::Mat shown = frame.clone();
-  cv::putText(shown, fmt::format("AN Time: {:.3f}s", an_seconds), {10, 30}, cv::FONT_HERSHEY_SIMPLEX, 0.8,
-              {0, 255, 0}, 2);
+  cv::putText(shown, fmt::format("AN Time: {:.3f}s", an_seconds), {10, 30},
+              cv::FONT_HERSHEY_SIMPLEX, 0.8, {0, 255, 0}, 2);
   cv::imshow("la3d", shown);
   const int key = cv::waitKey(1);
   if (key == 'q' || key == 27) g_interrupted = true;
@@ -113,7 +125,8 @@ void show_preview(const cv::Mat& frame, double an_seconds) {
 
 class Runner {
  public:
-  Runner(const AnonymizeArgs& a, Engine& e, DetectionsWriter* dw) : a_(a), pipeline_(e.options, std::move(e.detector)), dw_(dw) {}
+  Runner(const AnonymizeArgs& a, Engine& e, DetectionsWriter* dw)
+      : a_(a), pipeline_(e.options, std::move(e.detector)), dw_(dw) {}
 
   Status run(const Job& job) {
     return job.kind == InputKind::Image ? run_image(job) : run_video(job);
@@ -140,7 +153,8 @@ class Runner {
     auto t0 = std::chrono::steady_clock::now();
     auto img = read_image(job.input);
     if (!img) return img.error();
-    totals_.decode.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    totals_.decode.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     auto report = pipeline_.process(img.value(), index_);
     if (!report) return report.error();
     auto out = output_path(a_, job, img->size());
@@ -149,7 +163,8 @@ class Runner {
     if (*out) {
       t0 = std::chrono::steady_clock::now();
       if (Status s = write_image(**out, img.value()); !s) return s;
-      totals_.encode.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      totals_.encode.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
       written_.push_back(**out);
     }
     if (a_.preview) cv::waitKey(0);
@@ -186,13 +201,16 @@ class Runner {
       auto more = source.read(frame);
       if (!more) return more.error();
       if (!more.value()) break;
-      totals_.decode.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      totals_.decode.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
       auto report = pipeline_.process(frame, index_);
       if (!report) return report.error();
       if (sink) {
         t0 = std::chrono::steady_clock::now();
         if (Status s = sink->write(frame); !s) return s;
-        totals_.encode.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        totals_.encode.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count());
       }
       if (Status s = account(frame, report.value()); !s) return s;
       progress.update(++n);
@@ -219,7 +237,9 @@ class Runner {
   long long index_ = 0;
 };
 
-std::string ms(const std::vector<double>& v) { return fmt::format("{:.1f}", summarize(v).mean); }
+std::string ms(const std::vector<double>& v) {
+  return fmt::format("{:.1f}", summarize(v).mean);
+}
 
 }  // namespace
 
@@ -229,26 +249,36 @@ int fail(const std::string& message) {
 }
 
 void add_anonymize_command(CLI::App& app, AnonymizeArgs& a) {
-  auto* cmd = app.add_subcommand("anonymize", "hide people in images, folders, videos, webcams and streams");
+  auto* cmd = app.add_subcommand("anonymize",
+                                 "hide people in images, folders, videos, webcams and streams");
   cmd->add_option("inputs", a.inputs, "image, folder, video, webcam[:N] or URL");
   cmd->add_option("--input", a.inputs, "an input (-id)");
   cmd->add_option("--input-type", a.input_type, "image, video or webcam (-if)")
       ->check(CLI::IsMember({"image", "video", "webcam"}));
-  cmd->add_option("-o,--output", a.output, "write exactly here (a folder for folder or several inputs)");
+  cmd->add_option("-o,--output", a.output,
+                  "write exactly here (a folder for folder or several inputs)");
   cmd->add_flag("-s,--save", a.save, "save into --out-dir with the reference's file names");
   cmd->add_option("--out-dir", a.out_dir, "folder for -s (-od)")->capture_default_str();
   cmd->add_flag("-v,--preview", a.preview, "show a preview window with the AN time");
   cmd->add_flag("--no-audio", a.no_audio, "drop the source's audio track");
-  cmd->add_option("--codec", a.codec, "video encoder (libx264, mpeg4, mjpeg, ...); default by container");
-  cmd->add_option("--crf", a.crf, "x264 quality, 0 (lossless) to 51")->check(CLI::Range(0, 51))->capture_default_str();
-  cmd->add_option("--bitrate", a.bitrate_kbps, "video bitrate in kb/s (encoders without crf)")->check(CLI::Range(0, 1000000));
-  cmd->add_option("--save-detections", a.save_detections, "write the detections used as JSON Lines");
+  cmd->add_option("--codec", a.codec,
+                  "video encoder (libx264, mpeg4, mjpeg, ...); default by container");
+  cmd->add_option("--crf", a.crf, "x264 quality, 0 (lossless) to 51")
+      ->check(CLI::Range(0, 51))
+      ->capture_default_str();
+  cmd->add_option("--bitrate", a.bitrate_kbps, "video bitrate in kb/s (encoders without crf)")
+      ->check(CLI::Range(0, 1000000));
+  cmd->add_option("--save-detections", a.save_detections,
+                  "write the detections used as JSON Lines");
   cmd->add_flag("-q,--quiet", a.quiet, "no progress bar");
   add_engine_options(*cmd, a.engine);
 }
 
 int run_anonymize(const AnonymizeArgs& a) {
   if (a.inputs.empty()) return fail("no input given (an image, folder, video, webcam or URL)");
+  // OpenCV's Qt window aborts the whole process when there is no display; refuse before starting.
+  if (a.preview && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY"))
+    return fail("-v needs a display (neither DISPLAY nor WAYLAND_DISPLAY is set)");
   auto engine = build_engine(a.engine);
   if (!engine) return fail(engine.error().message);
   auto jobs = plan_jobs(a, a.inputs);
@@ -271,10 +301,12 @@ int run_anonymize(const AnonymizeArgs& a) {
   const Totals& t = runner.totals();
   for (const auto& p : runner.written()) std::cout << p.string() << "\n";
   if (!a.quiet)
-    std::cerr << fmt::format("la3d: {} frame(s), {} people hidden{}, {} | ms/frame: decode {} detect {} anonymize {} encode {}\n",
-                             t.frames, t.people,
-                             t.masked_frames ? fmt::format(", {} frame(s) fully masked", t.masked_frames) : "",
-                             a.engine.method, ms(t.decode), ms(t.detect), ms(t.anonymize), ms(t.encode));
+    std::cerr << fmt::format(
+        "la3d: {} frame(s), {} people hidden{}, {} | ms/frame: decode {} detect {} anonymize {} "
+        "encode {}\n",
+        t.frames, t.people,
+        t.masked_frames ? fmt::format(", {} frame(s) fully masked", t.masked_frames) : "",
+        a.engine.method, ms(t.decode), ms(t.detect), ms(t.anonymize), ms(t.encode));
   return 0;
 }
 

@@ -1,6 +1,6 @@
 // `la3d bench`: per-stage cost of the whole chain on one input, measured in one run.
-#include <chrono>
 #include <fmt/format.h>
+#include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -11,7 +11,9 @@ namespace la3d::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
 
 struct Samples {
   std::vector<double> decode, detect, anonymize, encode;
@@ -19,8 +21,8 @@ struct Samples {
 };
 
 // A frame source for the bench: the video's frames, or one image repeated.
-Status collect(const BenchArgs& a, FramePipeline& pipeline, const fs::path& tmp_dir, Samples& s, long long& frames,
-               cv::Size& size) {
+Status collect(const BenchArgs& a, FramePipeline& pipeline, const fs::path& tmp_dir, Samples& s,
+               long long& frames, cv::Size& size) {
   const bool image = is_image_path(a.input);
   cv::Mat still;
   std::unique_ptr<VideoSource> video;
@@ -54,7 +56,8 @@ Status collect(const BenchArgs& a, FramePipeline& pipeline, const fs::path& tmp_
     s.people += r->instances;
     if (!sink) {
       size = frame.size();
-      auto out = VideoSink::open(tmp_dir / "bench.mp4", frame.size(), video ? video->fps() : Rational{25, 1}, {});
+      auto out = VideoSink::open(tmp_dir / "bench.mp4", frame.size(),
+                                 video ? video->fps() : Rational{25, 1}, {});
       if (!out) return out.error();
       sink = std::move(out.value());
     }
@@ -70,9 +73,11 @@ Status collect(const BenchArgs& a, FramePipeline& pipeline, const fs::path& tmp_
 }  // namespace
 
 void add_bench_command(CLI::App& app, BenchArgs& a) {
-  auto* cmd = app.add_subcommand("bench", "per-stage ms/frame (median, p95) and peak memory on one input");
+  auto* cmd =
+      app.add_subcommand("bench", "per-stage ms/frame (median, p95) and peak memory on one input");
   cmd->add_option("input", a.input, "image or video")->required();
-  cmd->add_option("--frames", a.frames, "frames to measure (0 = whole video; images: 50)")->check(CLI::Range(0, 10000000));
+  cmd->add_option("--frames", a.frames, "frames to measure (0 = whole video; images: 50)")
+      ->check(CLI::Range(0, 10000000));
   cmd->add_flag("--json", a.json, "print JSON instead of a table");
   add_engine_options(*cmd, a.engine);
 }
@@ -91,10 +96,16 @@ int run_bench(const BenchArgs& a) {
   fs::remove_all(tmp, ec);
   if (!st) return fail(st.error().message);
 
-  const std::pair<const char*, const std::vector<double>*> stages[] = {
-      {"decode", &s.decode}, {"detect", &s.detect}, {"anonymize", &s.anonymize}, {"encode", &s.encode}};
-  nlohmann::json j{{"input", a.input},   {"method", a.engine.method}, {"frames", frames},
-                   {"width", size.width}, {"height", size.height},    {"people", s.people},
+  const std::pair<const char*, const std::vector<double>*> stages[] = {{"decode", &s.decode},
+                                                                       {"detect", &s.detect},
+                                                                       {"anonymize", &s.anonymize},
+                                                                       {"encode", &s.encode}};
+  nlohmann::json j{{"input", a.input},
+                   {"method", a.engine.method},
+                   {"frames", frames},
+                   {"width", size.width},
+                   {"height", size.height},
+                   {"people", s.people},
                    {"peak_rss_mib", peak_rss_mib()}};
   for (const auto& [name, v] : stages) {
     const Summary sum = summarize(*v);
@@ -104,12 +115,14 @@ int run_bench(const BenchArgs& a) {
     std::cout << j.dump(2) << "\n";
     return 0;
   }
-  std::cout << fmt::format("{} | {} | {} frames at {}x{} | {} people\n", a.input, a.engine.method, frames, size.width,
-                           size.height, s.people);
-  std::cout << fmt::format("{:<10} {:>10} {:>10} {:>10}\n", "stage", "median ms", "p95 ms", "mean ms");
+  std::cout << fmt::format("{} | {} | {} frames at {}x{} | {} people\n", a.input, a.engine.method,
+                           frames, size.width, size.height, s.people);
+  std::cout << fmt::format("{:<10} {:>10} {:>10} {:>10}\n", "stage", "median ms", "p95 ms",
+                           "mean ms");
   for (const auto& [name, v] : stages) {
     const Summary sum = summarize(*v);
-    std::cout << fmt::format("{:<10} {:>10.3f} {:>10.3f} {:>10.3f}\n", name, sum.median, sum.p95, sum.mean);
+    std::cout << fmt::format("{:<10} {:>10.3f} {:>10.3f} {:>10.3f}\n", name, sum.median, sum.p95,
+                             sum.mean);
   }
   std::cout << fmt::format("peak memory {:.1f} MiB\n", peak_rss_mib());
   return 0;

@@ -14,7 +14,7 @@ struct AnonymizeArgs {
   std::string output;      // -o
   bool save = false;       // -s: reference naming inside --out-dir
   std::string out_dir = "results";
-  bool preview = false;    // -v
+  bool preview = false;  // -v
   bool no_audio = false;
   std::string codec;
   int crf = 20;

@@ -9,7 +9,8 @@ namespace la3d::cli {
 namespace {
 
 Result<cv::Scalar> parse_colour(const std::string& s) {
-  if (s.size() != 7 || s[0] != '#' || s.find_first_not_of("0123456789abcdefABCDEF", 1) != std::string::npos)
+  if (s.size() != 7 || s[0] != '#' ||
+      s.find_first_not_of("0123456789abcdefABCDEF", 1) != std::string::npos)
     return make_error("colour must be #RRGGBB, got '" + s + "'");
   const int r = std::stoi(s.substr(1, 2), nullptr, 16), g = std::stoi(s.substr(3, 2), nullptr, 16),
             b = std::stoi(s.substr(5, 2), nullptr, 16);
@@ -26,28 +27,41 @@ Result<cv::Size> parse_size(const std::vector<int>& v, const char* what) {
 
 void add_engine_options(CLI::App& app, EngineArgs& a) {
   app.add_option("-m,--method", a.method, "AN method (see `la3d methods`)")->capture_default_str();
-  app.add_option("--input-size", a.input_size, "resize frames to exactly W H first (-is)")->expected(2);
-  app.add_option("--detect-size", a.detect_size, "detection size W H (-ods)")->expected(2)->capture_default_str();
+  app.add_option("--input-size", a.input_size, "resize frames to exactly W H first (-is)")
+      ->expected(2);
+  app.add_option("--detect-size", a.detect_size, "detection size W H (-ods)")
+      ->expected(2)
+      ->capture_default_str();
   app.add_option("-t,--threshold", a.threshold, "detection confidence threshold (-odt)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  app.add_option("-c,--classes", a.classes, "COCO class names to hide (-odc)")->expected(1, -1)->capture_default_str();
+  app.add_option("-c,--classes", a.classes, "COCO class names to hide (-odc)")
+      ->expected(1, -1)
+      ->capture_default_str();
   app.add_option("--detector", a.detector, "detector: hog")->capture_default_str();
   app.add_option("--detections", a.detections_file, "use detections from this JSON Lines file");
   app.add_option("--mask", a.box_shape, "mask of box-only detections: box or ellipse")
       ->check(CLI::IsMember({"box", "ellipse"}))
       ->capture_default_str();
-  app.add_option("--mask-scale", a.mask_scale, "grow boxes about their centre by this factor")->capture_default_str();
-  app.add_option("--mask-dilate", a.mask_dilate, "dilate masks by this many pixels")->capture_default_str();
-  app.add_option("--an-scale", a.an.an_scale, "adaptive mask-scale factor a_m (-anr)")->capture_default_str();
-  app.add_option("--an-bound", a.an.an_bound, "adaptive dimension bound a_d (-anl)")->capture_default_str();
-  app.add_option("--scaler", a.scaler, "adaptive scaler: ln, linear, linear_norm, quadratic_norm, exp_norm")
+  app.add_option("--mask-scale", a.mask_scale, "grow boxes about their centre by this factor")
       ->capture_default_str();
-  app.add_option("--blur-kernel", a.an.blur_kernel, "base Gaussian kernel k0")->capture_default_str();
+  app.add_option("--mask-dilate", a.mask_dilate, "dilate masks by this many pixels")
+      ->capture_default_str();
+  app.add_option("--an-scale", a.an.an_scale, "adaptive mask-scale factor a_m (-anr)")
+      ->capture_default_str();
+  app.add_option("--an-bound", a.an.an_bound, "adaptive dimension bound a_d (-anl)")
+      ->capture_default_str();
+  app.add_option("--scaler", a.scaler,
+                 "adaptive scaler: ln, linear, linear_norm, quadratic_norm, exp_norm")
+      ->capture_default_str();
+  app.add_option("--blur-kernel", a.an.blur_kernel, "base Gaussian kernel k0")
+      ->capture_default_str();
   app.add_option("--blur-sigma", a.an.blur_sigma, "base Gaussian sigma")->capture_default_str();
   app.add_option("--block", a.an.pixel_block, "base pixelation block")->capture_default_str();
-  app.add_option("--canny-low", a.an.canny_low, "Canny low threshold (edge)")->capture_default_str();
-  app.add_option("--canny-high", a.an.canny_high, "Canny high threshold (edge)")->capture_default_str();
+  app.add_option("--canny-low", a.an.canny_low, "Canny low threshold (edge)")
+      ->capture_default_str();
+  app.add_option("--canny-high", a.an.canny_high, "Canny high threshold (edge)")
+      ->capture_default_str();
   app.add_option("--colour,--color", a.mask_colour, "mask colour #RRGGBB")->capture_default_str();
   app.add_option("--alpha", a.an.mask_alpha, "mask opacity in [0, 1]")->capture_default_str();
   app.add_option("--on-detector-error", a.on_detector_error,
@@ -82,7 +96,8 @@ Result<Engine> build_engine(const EngineArgs& a) {
   o.masks.box_shape = a.box_shape == "ellipse" ? BoxShape::Ellipse : BoxShape::Box;
   o.masks.scale = a.mask_scale;
   o.masks.dilate_px = a.mask_dilate;
-  o.on_detector_error = a.on_detector_error == "mask-frame" ? OnDetectorError::MaskFrame : OnDetectorError::Fail;
+  o.on_detector_error =
+      a.on_detector_error == "mask-frame" ? OnDetectorError::MaskFrame : OnDetectorError::Fail;
 
   DetectOptions d;
   d.detect_size = dsize.value();
@@ -90,7 +105,9 @@ Result<Engine> build_engine(const EngineArgs& a) {
   d.classes.clear();
   for (const std::string& name : a.classes) {
     const auto c = coco_by_name(name);
-    if (!c) return make_error("unknown class '" + name + "' (COCO names, e.g. person, 'cell phone', laptop, tv)");
+    if (!c)
+      return make_error("unknown class '" + name +
+                        "' (COCO names, e.g. person, 'cell phone', laptop, tv)");
     d.classes.insert(c->id);
   }
   if (o.an.method != Method::NoAn) {
@@ -100,7 +117,8 @@ Result<Engine> build_engine(const EngineArgs& a) {
       e.detector = std::move(det.value());
     } else if (a.detector == "hog") {
       if (d.classes != std::set<int>{1})
-        return make_error("the hog detector finds only 'person'; use --detections for other classes");
+        return make_error(
+            "the hog detector finds only 'person'; use --detections for other classes");
       e.detector = make_hog_detector(d);
     } else {
       return make_error("unknown detector '" + a.detector + "' (available: hog)");

@@ -11,16 +11,16 @@ namespace la3d::cli {
 
 struct EngineArgs {
   std::string method = "adaptive_blur";
-  std::vector<int> input_size;   // -is W H
-  std::vector<int> detect_size{320, 240};  // -ods W H
-  float threshold = 0.25f;       // -odt
+  std::vector<int> input_size;                 // -is W H
+  std::vector<int> detect_size{320, 240};      // -ods W H
+  float threshold = 0.25f;                     // -odt
   std::vector<std::string> classes{"person"};  // -odc
   std::string detector = "hog";
-  std::string detections_file;   // --detections
+  std::string detections_file;  // --detections
   std::string box_shape = "box";
   double mask_scale = 1.0;
   int mask_dilate = 0;
-  AnParams an;                   // numeric parameters are bound directly
+  AnParams an;  // numeric parameters are bound directly
   std::string scaler = "ln";
   std::string mask_colour = "#000000";
   std::string on_detector_error = "fail";

@@ -7,9 +7,10 @@ namespace la3d::cli {
 
 Result<std::vector<std::string>> translate_legacy_args(const std::vector<std::string>& args) {
   static const std::map<std::string, std::string> kLong = {
-      {"-if", "--input-type"}, {"-id", "--input"},      {"-is", "--input-size"}, {"-anm", "--method"},
-      {"-odc", "--classes"},   {"-ods", "--detect-size"}, {"-odt", "--threshold"}, {"-anr", "--an-scale"},
-      {"-anl", "--an-bound"},  {"-od", "--out-dir"},
+      {"-if", "--input-type"}, {"-id", "--input"},     {"-is", "--input-size"},
+      {"-anm", "--method"},    {"-odc", "--classes"},  {"-ods", "--detect-size"},
+      {"-odt", "--threshold"}, {"-anr", "--an-scale"}, {"-anl", "--an-bound"},
+      {"-od", "--out-dir"},
   };
   std::vector<std::string> out;
   std::string mode;
@@ -25,7 +26,8 @@ Result<std::vector<std::string>> translate_legacy_args(const std::vector<std::st
   }
   if (mode.empty()) return out;
   if (mode != "an")
-    return make_error("mode -a " + mode + " needs video anomaly detection, which this build does not have yet");
+    return make_error("mode -a " + mode +
+                      " needs video anomaly detection, which this build does not have yet");
   if (!out.empty() && out.front() == "anonymize") return out;
   out.insert(out.begin(), "anonymize");
   return out;

@@ -1,6 +1,7 @@
 #pragma once
-// LA3D's reference CLI spells options with one dash and several letters (-anm, -odc, -is ...), which
-// CLI11 reads as bundles of short flags. They are rewritten to la3d's long options before parsing.
+// LA3D's reference CLI spells options with one dash and several letters (-anm, -odc, -is ...),
+// which CLI11 reads as bundles of short flags. They are rewritten to la3d's long options before
+// parsing.
 #include <string>
 #include <vector>
 

@@ -1,6 +1,6 @@
 // The la3d command line: the only place that talks to the user.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <opencv2/core/utils/logger.hpp>
 
@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   add_bench_command(app, bench);
   auto* methods = app.add_subcommand("methods", "list the AN methods");
 
-  std::vector<std::string> reversed(args->rbegin(), args->rend());  // CLI11 takes them back to front
+  std::vector<std::string> reversed(args->rbegin(),
+                                    args->rend());  // CLI11 takes them back to front
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {

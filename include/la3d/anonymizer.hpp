@@ -40,9 +40,9 @@ Result<Scaler> parse_scaler(std::string_view name);
 
 struct AnParams {
   Method method = Method::AdaptiveBlur;
-  int blur_kernel = 13;     // k0
-  double blur_sigma = 10;   // sigma0
-  int pixel_block = 4;      // d (baseline) and b0 (adaptive)
+  int blur_kernel = 13;    // k0
+  double blur_sigma = 10;  // sigma0
+  int pixel_block = 4;     // d (baseline) and b0 (adaptive)
   double canny_low = 100;
   double canny_high = 200;
   cv::Scalar mask_colour{0, 0, 0};  // BGR
@@ -72,8 +72,8 @@ BlurSpec max_blur_spec(cv::Size crop);
 // Block size (b_x, b_y); the down-sized crop is (w div b_x, h div b_y).
 cv::Size adaptive_pixel_block(cv::Size crop, double r, const AnParams& params);
 
-// Applies one AN method to `frame` in place. Every output pixel is computed from the original frame,
-// never from a partly anonymized one.
+// Applies one AN method to `frame` in place. Every output pixel is computed from the original
+// frame, never from a partly anonymized one.
 class Anonymizer {
  public:
   explicit Anonymizer(AnParams params) : params_(params) {}

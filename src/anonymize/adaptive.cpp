@@ -9,7 +9,9 @@ namespace la3d {
 namespace {
 
 // int() of the reference: truncation toward zero.
-int trunc_int(double v) { return static_cast<int>(v); }
+int trunc_int(double v) {
+  return static_cast<int>(v);
+}
 
 // Kernels must be odd; the reference subtracts one from an even size. A size that degenerates to
 // zero (a_m so small that int(a_m * k0) == 0) is held at 1, the identity kernel.
@@ -34,12 +36,22 @@ double scale_factor(int s, Scaler scaler) {
   const double ln100 = std::log(100.0);
   double f = 0;
   switch (scaler) {
-    case Scaler::Ln: f = std::log(double(s)); break;
-    case Scaler::Linear: f = s; break;
-    case Scaler::LinearNorm: f = ln100 / 100.0 * s; break;
-    case Scaler::QuadraticNorm: f = ln100 / (100.0 * 100.0) * double(s) * s; break;
+    case Scaler::Ln:
+      f = std::log(double(s));
+      break;
+    case Scaler::Linear:
+      f = s;
+      break;
+    case Scaler::LinearNorm:
+      f = ln100 / 100.0 * s;
+      break;
+    case Scaler::QuadraticNorm:
+      f = ln100 / (100.0 * 100.0) * double(s) * s;
+      break;
     // ln(100)/e^100 * e^s, written as one exponent so that e^100 never overflows the sum.
-    case Scaler::ExpNorm: f = ln100 * std::exp(double(s) - 100.0); break;
+    case Scaler::ExpNorm:
+      f = ln100 * std::exp(double(s) - 100.0);
+      break;
   }
   return std::max(1.0, f);
 }

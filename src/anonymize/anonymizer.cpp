@@ -34,7 +34,8 @@ void edge_patches(const cv::Mat& frame, std::span<const Instance> inst, const An
   cv::Mat gray, edges;
   cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
   cv::Canny(gray, edges, p.canny_low, p.canny_high);
-  for (size_t i = 0; i < inst.size(); ++i) cv::cvtColor(edges(inst[i].box), out[i], cv::COLOR_GRAY2BGR);
+  for (size_t i = 0; i < inst.size(); ++i)
+    cv::cvtColor(edges(inst[i].box), out[i], cv::COLOR_GRAY2BGR);
 }
 
 void blur_patches(const cv::Mat& frame, std::span<const Instance> inst, const AnParams& p,
@@ -48,7 +49,9 @@ void blur_patches(const cv::Mat& frame, std::span<const Instance> inst, const An
   const cv::Rect frame_rect({0, 0}, frame.size());
   for (size_t i = 0; i < inst.size(); ++i) {
     const cv::Rect b = inst[i].box;
-    const cv::Rect grown = cv::Rect(b.x - radius, b.y - radius, b.width + 2 * radius, b.height + 2 * radius) & frame_rect;
+    const cv::Rect grown =
+        cv::Rect(b.x - radius, b.y - radius, b.width + 2 * radius, b.height + 2 * radius) &
+        frame_rect;
     cv::Mat blurred;
     cv::GaussianBlur(frame(grown).clone(), blurred, k, p.blur_sigma, p.blur_sigma);
     out[i] = blurred(b - grown.tl());
@@ -87,7 +90,9 @@ void pixelization_patches(const cv::Mat& frame, std::span<const Instance> inst, 
 }
 
 // The adaptive methods treat each crop as an isolated image (borders reflect inside the crop).
-cv::Mat isolated_crop(const cv::Mat& frame, const Instance& inst) { return frame(inst.box).clone(); }
+cv::Mat isolated_crop(const cv::Mat& frame, const Instance& inst) {
+  return frame(inst.box).clone();
+}
 
 double instance_r(const Instance& inst, cv::Size frame, const AnParams& p) {
   return p.an_scale * scale_factor(strength_percent(inst.area, frame), p.scaler);
@@ -101,16 +106,25 @@ void adaptive_patches(const cv::Mat& frame, std::span<const Instance> inst, cons
     const double r = instance_r(inst[i], frame.size(), p);
     BlurSpec blur;
     switch (p.method) {
-      case Method::AdaptiveBlur: blur = adaptive_blur_spec(sz, r, p); break;
-      case Method::AdaptiveFullBlur: blur = adaptive_full_blur_spec(sz, r, p); break;
-      case Method::AdaptiveMaxBlur: blur = max_blur_spec(sz); break;
+      case Method::AdaptiveBlur:
+        blur = adaptive_blur_spec(sz, r, p);
+        break;
+      case Method::AdaptiveFullBlur:
+        blur = adaptive_full_blur_spec(sz, r, p);
+        break;
+      case Method::AdaptiveMaxBlur:
+        blur = max_blur_spec(sz);
+        break;
       case Method::AdaptivePixelization: {
         const cv::Size b = adaptive_pixel_block(sz, r, p);
         out[i] = pixelate(crop, {sz.width / b.width, sz.height / b.height});
         continue;
       }
-      case Method::AdaptiveMaxPixelization: out[i] = pixelate(crop, {1, 1}); continue;
-      default: continue;
+      case Method::AdaptiveMaxPixelization:
+        out[i] = pixelate(crop, {1, 1});
+        continue;
+      default:
+        continue;
     }
     cv::GaussianBlur(crop, out[i], blur.ksize, blur.sigma_x, blur.sigma_y, cv::BORDER_REFLECT_101);
   }
@@ -123,11 +137,21 @@ void Anonymizer::apply(cv::Mat& frame, std::span<const Instance> instances) cons
   CV_Assert(frame.type() == CV_8UC3);
   Patches patches(instances.size());
   switch (params_.method) {
-    case Method::Mask: mask_patches(frame, instances, params_, patches); break;
-    case Method::Edge: edge_patches(frame, instances, params_, patches); break;
-    case Method::Blur: blur_patches(frame, instances, params_, patches); break;
-    case Method::Pixelization: pixelization_patches(frame, instances, params_, patches); break;
-    default: adaptive_patches(frame, instances, params_, patches); break;
+    case Method::Mask:
+      mask_patches(frame, instances, params_, patches);
+      break;
+    case Method::Edge:
+      edge_patches(frame, instances, params_, patches);
+      break;
+    case Method::Blur:
+      blur_patches(frame, instances, params_, patches);
+      break;
+    case Method::Pixelization:
+      pixelization_patches(frame, instances, params_, patches);
+      break;
+    default:
+      adaptive_patches(frame, instances, params_, patches);
+      break;
   }
   for (size_t i = 0; i < instances.size(); ++i)
     patches[i].copyTo(frame(instances[i].box), instances[i].mask);

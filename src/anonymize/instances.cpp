@@ -35,7 +35,8 @@ cv::Mat1b shape_mask(const Detection& det, cv::Size box_size, BoxShape shape) {
 Status validate(const MaskOptions& o) {
   if (!(std::isfinite(o.scale) && o.scale > 0 && o.scale <= 10))
     return make_error("mask scale must be in (0, 10]");
-  if (o.dilate_px < 0 || o.dilate_px > 1000) return make_error("mask dilation must be in [0, 1000] px");
+  if (o.dilate_px < 0 || o.dilate_px > 1000)
+    return make_error("mask dilation must be in [0, 1000] px");
   return Ok{};
 }
 

@@ -27,7 +27,9 @@ constexpr std::array<MethodInfo, 10> kMethods{{
 
 }  // namespace
 
-std::span<const MethodInfo> all_methods() { return kMethods; }
+std::span<const MethodInfo> all_methods() {
+  return kMethods;
+}
 
 Result<Method> parse_method(std::string_view name) {
   for (const auto& m : kMethods)
@@ -49,8 +51,10 @@ bool is_adaptive(Method method) {
     case Method::AdaptiveFullBlur:
     case Method::AdaptiveMaxBlur:
     case Method::AdaptivePixelization:
-    case Method::AdaptiveMaxPixelization: return true;
-    default: return false;
+    case Method::AdaptiveMaxPixelization:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -79,7 +83,8 @@ Status validate(const AnParams& p) {
       return make_error("mask colour channels must be in [0, 255]");
   if (!finite_positive(p.an_scale)) return make_error("-anr (mask-scale factor) must be > 0");
   // a_d > 1 would allow blocks larger than the crop, whose down-sized image is empty.
-  if (!(p.an_bound > 0 && p.an_bound <= 1)) return make_error("-anl (dimension bound) must be in (0, 1]");
+  if (!(p.an_bound > 0 && p.an_bound <= 1))
+    return make_error("-anl (dimension bound) must be in (0, 1]");
   return Ok{};
 }
 

@@ -10,7 +10,8 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-Result<std::vector<Detection>> run_detector(Detector& detector, const cv::Mat& frame, long long index) {
+Result<std::vector<Detection>> run_detector(Detector& detector, const cv::Mat& frame,
+                                            long long index) {
   try {
     return detector.detect(frame, index);
   } catch (const std::exception& e) {
@@ -28,7 +29,8 @@ Status FramePipeline::check(const PipelineOptions& o, const Detector* detector) 
   if (Status s = validate(o.masks); !s) return s;
   if (o.input_size && (o.input_size->width <= 0 || o.input_size->height <= 0))
     return make_error("input size must be positive");
-  if (!detector && o.an.method != Method::NoAn) return make_error("a detector is required for this method");
+  if (!detector && o.an.method != Method::NoAn)
+    return make_error("a detector is required for this method");
   return Ok{};
 }
 

@@ -1,7 +1,7 @@
+#include <sys/resource.h>
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <sys/resource.h>
 
 #include "la3d/pipeline.hpp"
 

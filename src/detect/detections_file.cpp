@@ -20,7 +20,8 @@ Result<cv::Mat1b> parse_rle(const json& m, cv::Size frame, int line_no) {
   if (!m.is_object() || !m.contains("size") || !m.contains("counts"))
     return line_error(line_no, "\"mask\" needs \"size\" and \"counts\"");
   const json& size = m["size"];
-  if (!size.is_array() || size.size() != 2 || !size[0].is_number_integer() || !size[1].is_number_integer())
+  if (!size.is_array() || size.size() != 2 || !size[0].is_number_integer() ||
+      !size[1].is_number_integer())
     return line_error(line_no, "mask \"size\" must be [H, W]");
   if (size[0].get<int>() != frame.height || size[1].get<int>() != frame.width)
     return line_error(line_no, "mask size does not match the frame's height and width");
@@ -49,7 +50,8 @@ Result<cv::Mat1b> parse_polygons(const json& polys, cv::Size frame, int line_no)
     for (size_t k = 0; k < poly.size(); k += 2) {
       if (!poly[k].is_number() || !poly[k + 1].is_number())
         return line_error(line_no, "polygon coordinates must be numbers");
-      pts.emplace_back(int(std::lround(poly[k].get<double>())), int(std::lround(poly[k + 1].get<double>())));
+      pts.emplace_back(int(std::lround(poly[k].get<double>())),
+                       int(std::lround(poly[k + 1].get<double>())));
     }
     contours.push_back(std::move(pts));
   }
@@ -91,9 +93,11 @@ Result<Detection> parse_object(const json& o, cv::Size frame, int line_no) {
     set_full_mask(det, m.value());
     return det;
   }
-  if (!o.contains("box")) return line_error(line_no, "object has none of \"box\", \"mask\", \"polygons\"");
+  if (!o.contains("box"))
+    return line_error(line_no, "object has none of \"box\", \"mask\", \"polygons\"");
   const json& b = o["box"];
-  if (!b.is_array() || b.size() != 4 || !std::all_of(b.begin(), b.end(), [](const json& v) { return v.is_number(); }))
+  if (!b.is_array() || b.size() != 4 ||
+      !std::all_of(b.begin(), b.end(), [](const json& v) { return v.is_number(); }))
     return line_error(line_no, "\"box\" must be [x1, y1, x2, y2]");
   const double x1 = b[0].get<double>(), y1 = b[1].get<double>();
   const double x2 = b[2].get<double>(), y2 = b[3].get<double>();
@@ -106,8 +110,8 @@ Result<Detection> parse_object(const json& o, cv::Size frame, int line_no) {
 
 class FileDetector final : public Detector {
  public:
-  FileDetector(std::unordered_map<long long, std::pair<int, std::string>> lines, std::set<int> classes,
-               std::string name)
+  FileDetector(std::unordered_map<long long, std::pair<int, std::string>> lines,
+               std::set<int> classes, std::string name)
       : lines_(std::move(lines)), classes_(std::move(classes)), name_(std::move(name)) {}
   std::string name() const override { return name_; }
 
@@ -118,9 +122,10 @@ class FileDetector final : public Detector {
     auto rec = parse_detections_line(it->second.second, it->second.first);
     if (!rec) return rec.error();
     if (rec->size != frame.size())
-      return line_error(it->second.first, "frame is " + std::to_string(rec->size.width) + "x" +
-                                              std::to_string(rec->size.height) + " but the input frame is " +
-                                              std::to_string(frame.cols) + "x" + std::to_string(frame.rows));
+      return line_error(it->second.first,
+                        "frame is " + std::to_string(rec->size.width) + "x" +
+                            std::to_string(rec->size.height) + " but the input frame is " +
+                            std::to_string(frame.cols) + "x" + std::to_string(frame.rows));
     for (Detection& d : rec->objects)
       if (classes_.contains(d.coco_id)) out.push_back(std::move(d));
     return out;
@@ -151,7 +156,8 @@ Result<FrameDetections> parse_detections_line(const std::string& line, int line_
   rec.frame = j["frame"].get<long long>();
   rec.size = {j["width"].get<int>(), j["height"].get<int>()};
   if (rec.frame < 0) return line_error(line_no, "\"frame\" must be >= 0");
-  if (rec.size.width <= 0 || rec.size.height <= 0) return line_error(line_no, "width and height must be > 0");
+  if (rec.size.width <= 0 || rec.size.height <= 0)
+    return line_error(line_no, "width and height must be > 0");
   if (!j.contains("objects") || !j["objects"].is_array())
     return line_error(line_no, "missing \"objects\" array");
   for (const json& o : j["objects"]) {
@@ -177,7 +183,10 @@ std::string format_detections_line(const FrameDetections& rec) {
     }
     objects.push_back(std::move(o));
   }
-  json j{{"frame", rec.frame}, {"width", rec.size.width}, {"height", rec.size.height}, {"objects", objects}};
+  json j{{"frame", rec.frame},
+         {"width", rec.size.width},
+         {"height", rec.size.height},
+         {"objects", objects}};
   return j.dump();
 }
 
@@ -194,15 +203,17 @@ Result<std::unique_ptr<Detector>> open_detections_file(const std::filesystem::pa
     auto rec = parse_detections_line(line, line_no);
     if (!rec) return make_error(path.filename().string() + ": " + rec.error().message);
     if (!lines.emplace(rec->frame, std::make_pair(line_no, line)).second)
-      return make_error(path.filename().string() + ": " +
-                        line_error(line_no, "frame " + std::to_string(rec->frame) + " appears twice").message);
+      return make_error(
+          path.filename().string() + ": " +
+          line_error(line_no, "frame " + std::to_string(rec->frame) + " appears twice").message);
   }
   if (in.bad()) return make_error("error reading detections file " + path.string());
-  return std::unique_ptr<Detector>(
-      std::make_unique<FileDetector>(std::move(lines), classes, "file:" + path.filename().string()));
+  return std::unique_ptr<Detector>(std::make_unique<FileDetector>(
+      std::move(lines), classes, "file:" + path.filename().string()));
 }
 
-Result<std::unique_ptr<DetectionsWriter>> DetectionsWriter::open(const std::filesystem::path& path) {
+Result<std::unique_ptr<DetectionsWriter>> DetectionsWriter::open(
+    const std::filesystem::path& path) {
   std::unique_ptr<DetectionsWriter> w(new DetectionsWriter());
   w->final_path_ = path;
   w->temp_path_ = partial_path_for(path);

@@ -49,7 +49,8 @@ class HogDetector final : public Detector {
       if (score < options_.threshold) continue;
       const cv::Rect& b = boxes[i];
       const int x0 = int(std::floor(b.x * back)), y0 = int(std::floor(b.y * back));
-      const int x1 = int(std::ceil((b.x + b.width) * back)), y1 = int(std::ceil((b.y + b.height) * back));
+      const int x1 = int(std::ceil((b.x + b.width) * back)),
+                y1 = int(std::ceil((b.y + b.height) * back));
       const cv::Rect box = cv::Rect(x0, y0, x1 - x0, y1 - y0) & frame_rect;
       if (box.empty()) continue;
       out.push_back(Detection{"person", 1, score, box, {}});

@@ -1,6 +1,6 @@
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
-#include <unistd.h>
 
 #include "la3d/io.hpp"
 
@@ -8,8 +8,11 @@ namespace la3d {
 
 fs::path partial_path_for(const fs::path& final_path) {
   static std::atomic<int> counter{0};
-  const std::string name = "." + final_path.stem().string() + ".partial-" + std::to_string(getpid()) +
-                           "-" + std::to_string(counter++) + final_path.extension().string();
+  // Appended piecewise: g++ 12 warns falsely (-Wrestrict) on a chain starting with "." + string.
+  std::string name(".");
+  name += final_path.stem().string();
+  name += ".partial-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  name += final_path.extension().string();
   return final_path.parent_path() / name;
 }
 
@@ -26,19 +29,22 @@ Status commit_file(const fs::path& temp, const fs::path& final_path) {
 namespace {
 std::string lower_extension(const fs::path& p) {
   std::string e = p.extension().string();
-  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  std::transform(e.begin(), e.end(), e.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
   return e;
 }
 }  // namespace
 
 bool is_image_path(const fs::path& p) {
-  static const char* kExt[] = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"};
+  static const char* kExt[] = {".jpg",  ".jpeg", ".png", ".bmp", ".tif",
+                               ".tiff", ".webp", ".ppm", ".pgm"};
   const std::string e = lower_extension(p);
   return std::any_of(std::begin(kExt), std::end(kExt), [&](const char* x) { return e == x; });
 }
 
 bool is_video_path(const fs::path& p) {
-  static const char* kExt[] = {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".ts", ".wmv", ".flv"};
+  static const char* kExt[] = {".mp4", ".avi",  ".mkv", ".mov", ".webm", ".m4v",
+                               ".mpg", ".mpeg", ".ts",  ".wmv", ".flv"};
   const std::string e = lower_extension(p);
   return std::any_of(std::begin(kExt), std::end(kExt), [&](const char* x) { return e == x; });
 }
@@ -46,9 +52,10 @@ bool is_video_path(const fs::path& p) {
 std::vector<fs::path> list_images(const fs::path& folder) {
   std::vector<fs::path> out;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(folder, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec))
-    if (it->is_regular_file() && is_image_path(it->path()) && it->path().filename().string()[0] != '.')
+  for (auto it = fs::recursive_directory_iterator(folder, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file() && is_image_path(it->path()) &&
+        it->path().filename().string()[0] != '.')
       out.push_back(it->path());
   std::sort(out.begin(), out.end());
   return out;

@@ -12,7 +12,9 @@ Result<cv::Mat> read_image(const fs::path& path) {
     img = cv::imread(path.string(), cv::IMREAD_COLOR);
   } catch (const cv::Exception&) {
   }
-  if (img.empty()) return make_error("cannot decode image " + path.string() + " (unreadable, corrupt or unsupported)");
+  if (img.empty())
+    return make_error("cannot decode image " + path.string() +
+                      " (unreadable, corrupt or unsupported)");
   return img;
 }
 

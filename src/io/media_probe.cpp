@@ -19,7 +19,8 @@ std::string av_error_string(int err) {
 void silence_libav_log() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (!std::getenv("LA3D_MEDIA_LOG")) av_log_set_callback([](void*, int, const char*, va_list) {});
+    if (!std::getenv("LA3D_MEDIA_LOG"))
+      av_log_set_callback([](void*, int, const char*, va_list) {});
   });
 }
 
@@ -36,7 +37,8 @@ Result<MediaInfo> probe_media(const std::string& url) {
   const AVStream* vs = ctx->streams[v];
   MediaInfo info;
   info.size = {vs->codecpar->width, vs->codecpar->height};
-  if (info.size.width <= 0 || info.size.height <= 0) return make_error(url + ": video stream has no frame size");
+  if (info.size.width <= 0 || info.size.height <= 0)
+    return make_error(url + ": video stream has no frame size");
   AVRational rate = vs->avg_frame_rate.num > 0 ? vs->avg_frame_rate : vs->r_frame_rate;
   info.fps = {rate.num, rate.den};
   if (vs->nb_frames > 0) {

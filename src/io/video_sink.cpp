@@ -14,7 +14,9 @@ extern "C" {
 namespace la3d {
 namespace {
 
-Error av_fail(const std::string& what, int err) { return make_error(what + ": " + av_error_string(err)); }
+Error av_fail(const std::string& what, int err) {
+  return make_error(what + ": " + av_error_string(err));
+}
 
 const AVCodec* choose_encoder(const AVOutputFormat* fmt, const std::string& name) {
   if (!name.empty()) return avcodec_find_encoder_by_name(name.c_str());
@@ -38,7 +40,8 @@ AVPixelFormat choose_pixel_format(const AVCodec* codec, cv::Size size) {
 
 class LibavVideoSink final : public VideoSink {
  public:
-  LibavVideoSink(fs::path final_path) : final_(std::move(final_path)), temp_(partial_path_for(final_)) {}
+  LibavVideoSink(fs::path final_path)
+      : final_(std::move(final_path)), temp_(partial_path_for(final_)) {}
   ~LibavVideoSink() override {
     release();
     if (!finished_) {
@@ -50,10 +53,12 @@ class LibavVideoSink final : public VideoSink {
   Status open(cv::Size size, Rational fps, const VideoSinkOptions& o) {
     size_ = size;
     int err = avformat_alloc_output_context2(&oc_, nullptr, nullptr, temp_.c_str());
-    if (err < 0 || !oc_) return make_error("no video format for extension '" + final_.extension().string() + "'");
+    if (err < 0 || !oc_)
+      return make_error("no video format for extension '" + final_.extension().string() + "'");
     const AVCodec* codec = choose_encoder(oc_->oformat, o.codec);
     if (!codec) return make_error("unknown or unavailable video encoder '" + o.codec + "'");
-    if (codec->type != AVMEDIA_TYPE_VIDEO) return make_error("'" + o.codec + "' is not a video encoder");
+    if (codec->type != AVMEDIA_TYPE_VIDEO)
+      return make_error("'" + o.codec + "' is not a video encoder");
     enc_ = avcodec_alloc_context3(codec);
     enc_->width = size.width;
     enc_->height = size.height;
@@ -103,9 +108,11 @@ class LibavVideoSink final : public VideoSink {
     frame_->height = size.height;
     if ((err = av_frame_get_buffer(frame_, 0)) < 0) return av_fail("out of memory", err);
     pkt_ = av_packet_alloc();
-    sws_ = sws_getContext(size.width, size.height, AV_PIX_FMT_BGR24, size.width, size.height, enc_->pix_fmt,
-                          SWS_BILINEAR, nullptr, nullptr, nullptr);
-    if (!sws_) return make_error("no colour conversion to " + std::string(av_get_pix_fmt_name(enc_->pix_fmt)));
+    sws_ = sws_getContext(size.width, size.height, AV_PIX_FMT_BGR24, size.width, size.height,
+                          enc_->pix_fmt, SWS_BILINEAR, nullptr, nullptr, nullptr);
+    if (!sws_)
+      return make_error("no colour conversion to " +
+                        std::string(av_get_pix_fmt_name(enc_->pix_fmt)));
     return Ok{};
   }
 
@@ -137,14 +144,16 @@ class LibavVideoSink final : public VideoSink {
   Status open_audio(const std::string& url) {
     int err = avformat_open_input(audio_in_.out(), url.c_str(), nullptr, nullptr);
     if (err < 0) return av_fail("cannot open audio of " + url, err);
-    if ((err = avformat_find_stream_info(audio_in_.get(), nullptr)) < 0) return av_fail("cannot read " + url, err);
+    if ((err = avformat_find_stream_info(audio_in_.get(), nullptr)) < 0)
+      return av_fail("cannot read " + url, err);
     AVFormatContext* in = audio_in_.get();
     audio_index_ = av_find_best_stream(in, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
     if (audio_index_ < 0) return Ok{};  // nothing to copy
     const AVStream* ist = in->streams[audio_index_];
     if (avformat_query_codec(oc_->oformat, ist->codecpar->codec_id, FF_COMPLIANCE_NORMAL) == 0)
-      return make_error(std::string("audio codec ") + avcodec_get_name(ist->codecpar->codec_id) + " cannot be stored in " +
-                        final_.extension().string() + " files; choose another container or --no-audio");
+      return make_error(std::string("audio codec ") + avcodec_get_name(ist->codecpar->codec_id) +
+                        " cannot be stored in " + final_.extension().string() +
+                        " files; choose another container or --no-audio");
     ast_ = avformat_new_stream(oc_, nullptr);
     avcodec_parameters_copy(ast_->codecpar, ist->codecpar);
     ast_->codecpar->codec_tag = 0;
@@ -152,7 +161,8 @@ class LibavVideoSink final : public VideoSink {
     // Our video starts at 0 where the source's video started; audio keeps its offset from there.
     const int v = av_find_best_stream(in, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     if (v >= 0 && in->streams[v]->start_time != AV_NOPTS_VALUE)
-      audio_shift_ = av_rescale_q(in->streams[v]->start_time, in->streams[v]->time_base, ist->time_base);
+      audio_shift_ =
+          av_rescale_q(in->streams[v]->start_time, in->streams[v]->time_base, ist->time_base);
     return Ok{};
   }
 
@@ -165,7 +175,8 @@ class LibavVideoSink final : public VideoSink {
     Status result = Ok{};
     while (true) {
       if (pending_audio_) {
-        if (pending_audio_->dts != AV_NOPTS_VALUE && pending_audio_->dts - audio_shift_ > until) break;
+        if (pending_audio_->dts != AV_NOPTS_VALUE && pending_audio_->dts - audio_shift_ > until)
+          break;
         std::swap(p, pending_audio_);
         av_packet_free(&pending_audio_);
         if (p->pts != AV_NOPTS_VALUE) p->pts -= audio_shift_;
@@ -184,7 +195,8 @@ class LibavVideoSink final : public VideoSink {
       }
       AVPacket* next = av_packet_alloc();
       int err;
-      while ((err = av_read_frame(in, next)) >= 0 && next->stream_index != audio_index_) av_packet_unref(next);
+      while ((err = av_read_frame(in, next)) >= 0 && next->stream_index != audio_index_)
+        av_packet_unref(next);
       if (err < 0) {
         av_packet_free(&next);
         audio_done_ = true;
@@ -204,7 +216,8 @@ class LibavVideoSink final : public VideoSink {
       pkt_->stream_index = vst_->index;
       if (ast_) {
         const AVRational atb = audio_in_.get()->streams[audio_index_]->time_base;
-        if (Status s = copy_audio_until(av_rescale_q(pkt_->pts, vst_->time_base, atb)); !s) return s;
+        if (Status s = copy_audio_until(av_rescale_q(pkt_->pts, vst_->time_base, atb)); !s)
+          return s;
       }
       err = av_interleaved_write_frame(oc_, pkt_);
       if (err < 0) return av_fail("cannot write video", err);
@@ -246,8 +259,8 @@ class LibavVideoSink final : public VideoSink {
 
 }  // namespace
 
-Result<std::unique_ptr<VideoSink>> VideoSink::open(const fs::path& path, cv::Size size, Rational fps,
-                                                   const VideoSinkOptions& options) {
+Result<std::unique_ptr<VideoSink>> VideoSink::open(const fs::path& path, cv::Size size,
+                                                   Rational fps, const VideoSinkOptions& options) {
   if (size.width <= 0 || size.height <= 0) return make_error("bad output frame size");
   if (fps.num <= 0 || fps.den <= 0) return make_error("bad output frame rate");
   std::error_code ec;

@@ -7,8 +7,13 @@ namespace {
 
 class CaptureSource final : public VideoSource {
  public:
-  CaptureSource(cv::VideoCapture cap, SourceKind kind, std::string desc, MediaInfo info, std::string audio)
-      : cap_(std::move(cap)), kind_(kind), desc_(std::move(desc)), info_(info), audio_(std::move(audio)) {}
+  CaptureSource(cv::VideoCapture cap, SourceKind kind, std::string desc, MediaInfo info,
+                std::string audio)
+      : cap_(std::move(cap)),
+        kind_(kind),
+        desc_(std::move(desc)),
+        info_(info),
+        audio_(std::move(audio)) {}
 
   Result<bool> read(cv::Mat& frame) override {
     try {
@@ -16,7 +21,8 @@ class CaptureSource final : public VideoSource {
     } catch (const cv::Exception& e) {
       return make_error("cannot decode a frame of " + desc_ + ": " + e.what());
     }
-    if (frame.type() != CV_8UC3) return make_error(desc_ + ": decoder gave a frame that is not 8-bit BGR");
+    if (frame.type() != CV_8UC3)
+      return make_error(desc_ + ": decoder gave a frame that is not 8-bit BGR");
     return true;
   }
   SourceKind kind() const override { return kind_; }
@@ -73,10 +79,12 @@ Result<std::unique_ptr<VideoSource>> VideoSource::open(const std::string& spec) 
   cv::VideoCapture cap(spec, cv::CAP_FFMPEG);
   if (!cap.isOpened()) return make_error("cannot decode video " + spec);
   if (info->fps.num <= 0) info->fps = rate_from_capture(cap);
-  const SourceKind kind = is_url && spec.rfind("file://", 0) != 0 ? SourceKind::Stream : SourceKind::Video;
+  const SourceKind kind =
+      is_url && spec.rfind("file://", 0) != 0 ? SourceKind::Stream : SourceKind::Video;
   if (kind == SourceKind::Stream) info->frame_count = -1;
-  return std::unique_ptr<VideoSource>(std::make_unique<CaptureSource>(
-      std::move(cap), kind, spec, info.value(), info->has_audio && kind == SourceKind::Video ? spec : ""));
+  return std::unique_ptr<VideoSource>(
+      std::make_unique<CaptureSource>(std::move(cap), kind, spec, info.value(),
+                                      info->has_audio && kind == SourceKind::Video ? spec : ""));
 }
 
 }  // namespace la3d
