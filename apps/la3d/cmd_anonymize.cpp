@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
@@ -123,6 +124,11 @@ void show_preview(const cv::Mat& frame, double an_seconds) {
   if (key == 'q' || key == 27) g_interrupted = true;
 }
 
+double elapsed_ms(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Drives the jobs of one `anonymize` call through one pipeline and collects the totals.
 class Runner {
  public:
   Runner(const AnonymizeArgs& a, Engine& e, DetectionsWriter* dw)
@@ -135,36 +141,35 @@ class Runner {
   const std::vector<fs::path>& written() const { return written_; }
 
  private:
-  Status account(const cv::Mat& frame, const FrameReport& r) {
+  Status account(const cv::Mat& frame, const FrameReport& r, long long index) {
     ++totals_.frames;
     totals_.people += r.instances;
     totals_.masked_frames += r.masked_whole_frame;
+    totals_.decode.push_back(r.decode_ms);
     totals_.detect.push_back(r.detect_ms);
     totals_.anonymize.push_back(r.anonymize_ms);
-    if (dw_) {
-      if (Status s = dw_->write({index_, frame.size(), r.detections}); !s) return s;
-    }
+    if (dw_)
+      if (Status s = dw_->write({index, frame.size(), r.detections}); !s) return s;
     if (a_.preview) show_preview(frame, (r.detect_ms + r.anonymize_ms) / 1000.0);
-    ++index_;
     return Ok{};
   }
 
+  // Images count as frames of one sequence (a folder's sorted images), for --detections.
   Status run_image(const Job& job) {
-    auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = std::chrono::steady_clock::now();
     auto img = read_image(job.input);
     if (!img) return img.error();
-    totals_.decode.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    auto report = pipeline_.process(img.value(), index_);
+    const double decode_ms = elapsed_ms(t0);
+    auto report = pipeline_.process(img.value(), image_index_);
     if (!report) return report.error();
+    report->decode_ms = decode_ms;
     auto out = output_path(a_, job, img->size());
     if (!out) return out.error();
-    if (Status s = account(img.value(), report.value()); !s) return s;
+    if (Status s = account(img.value(), report.value(), image_index_++); !s) return s;
     if (*out) {
-      t0 = std::chrono::steady_clock::now();
+      const auto t1 = std::chrono::steady_clock::now();
       if (Status s = write_image(**out, img.value()); !s) return s;
-      totals_.encode.push_back(
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      totals_.encode.push_back(elapsed_ms(t1));
       written_.push_back(**out);
     }
     if (a_.preview) cv::waitKey(0);
@@ -175,7 +180,7 @@ class Runner {
     auto src = VideoSource::open(job.input);
     if (!src) return src.error();
     VideoSource& source = *src.value();
-    const cv::Size size = pipeline_options_size(source.size());
+    const cv::Size size = output_size(source.size());
     auto out = output_path(a_, job, size);
     if (!out) return out.error();
     std::unique_ptr<VideoSink> sink;
@@ -190,33 +195,23 @@ class Runner {
       sink = std::move(s.value());
     }
     Progress progress(fs::path(job.input).filename().string(), source.frame_count(), !a_.quiet);
-    long long n = 0;
-    cv::Mat frame;
-    while (true) {
-      if (g_interrupted) {
-        if (job.kind != InputKind::Live) return make_error("interrupted; no output written");
-        break;  // a live recording ends here and is kept
-      }
-      auto t0 = std::chrono::steady_clock::now();
-      auto more = source.read(frame);
-      if (!more) return more.error();
-      if (!more.value()) break;
-      totals_.decode.push_back(
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-      auto report = pipeline_.process(frame, index_);
-      if (!report) return report.error();
+    auto consume = [&](const cv::Mat& frame, const FrameReport& r, long long index) -> Status {
       if (sink) {
-        t0 = std::chrono::steady_clock::now();
+        const auto t0 = std::chrono::steady_clock::now();
         if (Status s = sink->write(frame); !s) return s;
-        totals_.encode.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                .count());
+        totals_.encode.push_back(elapsed_ms(t0));
       }
-      if (Status s = account(frame, report.value()); !s) return s;
-      progress.update(++n);
-    }
+      if (Status s = account(frame, r, index); !s) return s;
+      progress.update(index + 1);
+      return Ok{};
+    };
+    auto frames = run_stream(source, pipeline_, consume, [] { return g_interrupted.load(); });
     progress.finish();
-    if (n == 0) return make_error("no frames could be decoded from " + job.input);
+    if (!frames) return frames.error();
+    // A file cut short is not a result; a live recording ends with Ctrl-C and is kept.
+    if (g_interrupted && job.kind != InputKind::Live)
+      return make_error("interrupted; no output written");
+    if (frames.value() == 0) return make_error("no frames could be decoded from " + job.input);
     if (sink) {
       if (Status s = sink->finish(); !s) return s;
       written_.push_back(sink->path());
@@ -224,7 +219,7 @@ class Runner {
     return Ok{};
   }
 
-  cv::Size pipeline_options_size(cv::Size source) const {
+  cv::Size output_size(cv::Size source) const {
     if (a_.engine.input_size.size() == 2) return {a_.engine.input_size[0], a_.engine.input_size[1]};
     return source;
   }
@@ -234,7 +229,7 @@ class Runner {
   DetectionsWriter* dw_;
   Totals totals_;
   std::vector<fs::path> written_;
-  long long index_ = 0;
+  long long image_index_ = 0;
 };
 
 std::string ms(const std::vector<double>& v) {
@@ -284,6 +279,13 @@ int run_anonymize(const AnonymizeArgs& a) {
   auto jobs = plan_jobs(a, a.inputs);
   if (!jobs) return fail(jobs.error().message);
 
+  const auto& js = jobs.value();
+  const bool one_sequence =
+      std::all_of(js.begin(), js.end(), [](const Job& j) { return j.kind == InputKind::Image; }) ||
+      js.size() == 1;
+  if ((!a.engine.detections_file.empty() || !a.save_detections.empty()) && !one_sequence)
+    return fail(
+        "--detections and --save-detections take one video, or images (a folder or a list)");
   std::unique_ptr<DetectionsWriter> dw;
   if (!a.save_detections.empty()) {
     auto w = DetectionsWriter::open(a.save_detections);

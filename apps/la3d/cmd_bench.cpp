@@ -20,53 +20,67 @@ struct Samples {
   long long people = 0;
 };
 
-// A frame source for the bench: the video's frames, or one image repeated.
+// One image served `count` times, so that images and videos are measured by the same loop.
+class RepeatedImage final : public VideoSource {
+ public:
+  RepeatedImage(cv::Mat image, long long count, std::string name)
+      : image_(std::move(image)), count_(count), name_(std::move(name)) {}
+  Result<bool> read(cv::Mat& frame) override {
+    if (served_ == count_) return false;
+    ++served_;
+    image_.copyTo(frame);
+    return true;
+  }
+  SourceKind kind() const override { return SourceKind::Video; }
+  cv::Size size() const override { return image_.size(); }
+  Rational fps() const override { return {25, 1}; }
+  long long frame_count() const override { return count_; }
+  std::string description() const override { return name_; }
+  std::string audio_url() const override { return ""; }
+
+ private:
+  cv::Mat image_;
+  long long count_, served_ = 0;
+  std::string name_;
+};
+
+Result<std::unique_ptr<VideoSource>> open_bench_source(const BenchArgs& a) {
+  if (!is_image_path(a.input)) return VideoSource::open(a.input);
+  auto img = read_image(a.input);
+  if (!img) return img.error();
+  return std::unique_ptr<VideoSource>(
+      std::make_unique<RepeatedImage>(img.value(), a.frames > 0 ? a.frames : 50, a.input));
+}
+
+// Runs the chain, encoding into `tmp_dir` (removed by the caller): encoding is part of the cost.
 Status collect(const BenchArgs& a, FramePipeline& pipeline, const fs::path& tmp_dir, Samples& s,
                long long& frames, cv::Size& size) {
-  const bool image = is_image_path(a.input);
-  cv::Mat still;
-  std::unique_ptr<VideoSource> video;
-  long long limit = a.frames;
-  if (image) {
-    auto img = read_image(a.input);
-    if (!img) return img.error();
-    still = img.value();
-    if (limit <= 0) limit = 50;
-  } else {
-    auto v = VideoSource::open(a.input);
-    if (!v) return v.error();
-    video = std::move(v.value());
-  }
+  auto source = open_bench_source(a);
+  if (!source) return source.error();
+  VideoSource& src = *source.value();
   std::unique_ptr<VideoSink> sink;
-  cv::Mat frame;
-  for (frames = 0; limit <= 0 || frames < limit; ++frames) {
-    auto t0 = Clock::now();
-    if (image) {
-      still.copyTo(frame);
-    } else {
-      auto more = video->read(frame);
-      if (!more) return more.error();
-      if (!more.value()) break;
-    }
-    s.decode.push_back(ms_since(t0));
-    auto r = pipeline.process(frame, frames);
-    if (!r) return r.error();
-    s.detect.push_back(r->detect_ms);
-    s.anonymize.push_back(r->anonymize_ms);
-    s.people += r->instances;
+  auto consume = [&](const cv::Mat& frame, const FrameReport& r, long long) -> Status {
     if (!sink) {
       size = frame.size();
-      auto out = VideoSink::open(tmp_dir / "bench.mp4", frame.size(),
-                                 video ? video->fps() : Rational{25, 1}, {});
+      auto out = VideoSink::open(tmp_dir / "bench.mp4", frame.size(), src.fps(), {});
       if (!out) return out.error();
       sink = std::move(out.value());
     }
-    t0 = Clock::now();
+    const auto t0 = Clock::now();
     if (Status st = sink->write(frame); !st) return st;
     s.encode.push_back(ms_since(t0));
-  }
+    s.decode.push_back(r.decode_ms);
+    s.detect.push_back(r.detect_ms);
+    s.anonymize.push_back(r.anonymize_ms);
+    s.people += r.instances;
+    return Ok{};
+  };
+  const long long limit = a.frames;
+  auto n = run_stream(src, pipeline, consume,
+                      [&] { return limit > 0 && (long long)(s.encode.size()) >= limit; });
+  if (!n) return n.error();
+  frames = n.value();
   if (frames == 0) return make_error("no frames could be decoded from " + a.input);
-  // The encoded file is not kept: the sink's destructor removes its temporary file.
   return Ok{};
 }
 

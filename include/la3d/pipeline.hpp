@@ -9,6 +9,7 @@
 #include "la3d/anonymizer.hpp"
 #include "la3d/detector.hpp"
 #include "la3d/instances.hpp"
+#include "la3d/io.hpp"
 #include "la3d/result.hpp"
 #include "la3d/types.hpp"
 
@@ -27,7 +28,7 @@ struct FrameReport {
   std::vector<Detection> detections;  // what was used, in frame coordinates
   int instances = 0;                  // masks applied
   bool masked_whole_frame = false;    // detector failed and the frame was covered
-  double detect_ms = 0, anonymize_ms = 0;
+  double decode_ms = 0, detect_ms = 0, anonymize_ms = 0;
 };
 
 class FramePipeline {
@@ -45,6 +46,16 @@ class FramePipeline {
   std::unique_ptr<Detector> detector_;
   Anonymizer anonymizer_;
 };
+
+// Receives each frame after the pipeline has anonymized it; an error stops the stream.
+using FrameConsumer =
+    std::function<Status(const cv::Mat& frame, const FrameReport& report, long long index)>;
+
+// The streaming graph: source -> pipeline -> consumer, one frame at a time (memory stays bounded
+// whatever the length of the video). Stops at the end of the source or when `stop` returns true;
+// returns the number of frames handed on. A frame whose processing failed is never handed on.
+Result<long long> run_stream(VideoSource& source, FramePipeline& pipeline,
+                             const FrameConsumer& consume, const std::function<bool()>& stop = {});
 
 // Median and 95th percentile of a series of samples.
 struct Summary {

@@ -68,4 +68,23 @@ Result<FrameReport> FramePipeline::process(cv::Mat& frame, long long index) {
   return report;
 }
 
+Result<long long> run_stream(VideoSource& source, FramePipeline& pipeline,
+                             const FrameConsumer& consume, const std::function<bool()>& stop) {
+  cv::Mat frame;
+  long long index = 0;
+  while (!stop || !stop()) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto more = source.read(frame);
+    if (!more) return more.error();
+    if (!more.value()) break;
+    const double decode_ms = ms_since(t0);
+    auto report = pipeline.process(frame, index);
+    if (!report) return report.error();
+    report->decode_ms = decode_ms;
+    if (Status s = consume(frame, report.value(), index); !s) return s.error();
+    ++index;
+  }
+  return index;
+}
+
 }  // namespace la3d
