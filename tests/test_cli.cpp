@@ -2,6 +2,7 @@
 // independent of la3d's own libav code).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -178,6 +179,30 @@ TEST(Cli, FileUrlIsAVideoWithItsAudio) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(probe(d / "out.mkv", "v:0", "nb_read_frames", true), "25");
   EXPECT_EQ(probe(d / "out.mkv", "a", "codec_name"), "aac");
+}
+
+TEST(Cli, SeveralInputsGoIntoTheOutputFolderAndOddSizesEncode) {
+  TempDir d;
+  make_video(d / "a.mp4", "25", 8, false, "libx264");
+  make_video(d / "b.mp4", "25", 8, false, "libx264");
+  auto r = la3d("anonymize " + quote(d / "a.mp4") + " " + quote(d / "b.mp4") + " -o " +
+                quote(d / "out") + " -is 161 121 --method no-an");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(files_below(d / "out"),
+            (std::vector<std::string>{"a_anonymized.mp4", "b_anonymized.mp4"}));
+  EXPECT_EQ(probe(d / "out" / "a_anonymized.mp4", "v:0", "width,height,nb_read_frames", true),
+            "161,121,8");
+}
+
+TEST(Cli, UnreadableInputIsReported) {
+  if (geteuid() == 0) GTEST_SKIP() << "root reads files whatever their mode";
+  TempDir d;
+  write_image(d / "p.png", {32, 32});
+  fs::permissions(d / "p.png", fs::perms::none);
+  auto r = la3d("anonymize " + quote(d / "p.png") + " -o " + quote(d / "o.png"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("cannot decode image"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(d / "o.png"));
 }
 
 TEST(Cli, MethodsVersionAndBench) {
