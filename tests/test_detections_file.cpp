@@ -118,11 +118,13 @@ TEST(DetectionsFile, ReplaysByFrameAndFiltersClasses) {
   test::TempDir dir;
   const auto path = dir / "d.jsonl";
   std::ofstream(path)
-      << R"({"frame": 0, "width": 20, "height": 10, "objects": [{"class": "person", "box": [1, 1, 4, 4]}, {"class": "laptop", "box": [5, 5, 6, 6]}]})"
+      << R"({"frame": 0, "width": 20, "height": 10, "objects": [{"class": "person", "box": [1, 1, 4, 4]}, {"class": "laptop", "box": [5, 5, 6, 6]}, {"class": "person", "score": 0.4, "box": [7, 7, 8, 8]}]})"
       << "\n\n"
       << R"({"frame": 2, "width": 20, "height": 10, "objects": [{"class": "person", "box": [0, 0, 19, 9]}]})"
       << "\n";
-  auto det = open_detections_file(path, {1});
+  DetectOptions keep_people;
+  keep_people.threshold = 0.5f;
+  auto det = open_detections_file(path, keep_people);
   ASSERT_TRUE(det.ok()) << det.error().message;
   const cv::Mat frame(10, 20, CV_8UC3, cv::Scalar::all(0));
   auto f0 = det.value()->detect(frame, 0);
@@ -145,14 +147,14 @@ TEST(DetectionsFile, MalformedLineFailsAtOpenWithItsNumber) {
       << "\n"
       << R"({"frame": 1, "width": 20, "height": 10, "objects": [{"class": "person", "box": [1, 1]}]})"
       << "\n";
-  auto det = open_detections_file(path, {1});
+  auto det = open_detections_file(path, DetectOptions{});
   ASSERT_FALSE(det.ok());
   EXPECT_NE(det.error().message.find("line 2"), std::string::npos) << det.error().message;
   std::ofstream(path) << R"({"frame": 0, "width": 20, "height": 10, "objects": []})"
                       << "\n"
                       << R"({"frame": 0, "width": 20, "height": 10, "objects": []})"
                       << "\n";
-  auto dup = open_detections_file(path, {1});
+  auto dup = open_detections_file(path, DetectOptions{});
   ASSERT_FALSE(dup.ok());
   EXPECT_NE(dup.error().message.find("appears twice"), std::string::npos);
 }

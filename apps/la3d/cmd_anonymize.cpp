@@ -56,7 +56,7 @@ Result<std::optional<fs::path>> output_path(const AnonymizeArgs& a, const Job& j
                        image ? ".jpg" : ".mp4");
   fs::path out;
   if (!job.out_root.empty()) {
-    out = job.out_root / job.rel_dir / name;
+    out = (job.out_root / job.rel_dir / name).lexically_normal();
   } else if (!a.output.empty()) {
     out = a.output;
     if (image && !is_image_path(out))

@@ -112,7 +112,7 @@ Result<Engine> build_engine(const EngineArgs& a) {
   }
   if (o.an.method != Method::NoAn) {
     if (!a.detections_file.empty()) {
-      auto det = open_detections_file(a.detections_file, d.classes);
+      auto det = open_detections_file(a.detections_file, d);
       if (!det) return det.error();
       e.detector = std::move(det.value());
     } else if (a.detector == "hog") {

@@ -31,10 +31,12 @@ struct FrameDetections {
 Result<FrameDetections> parse_detections_line(const std::string& line, int line_no);
 std::string format_detections_line(const FrameDetections& record);
 
-// A detector that replays a file. The whole file is checked when it is opened, so a malformed line
-// fails before any output is written. Frames absent from the file have no objects.
+// A detector that replays a file, keeping the objects of `options.classes` scored at least
+// `options.threshold` (objects without a score count as 1). The whole file is checked when it is
+// opened, so a malformed line fails before any output is written. Frames absent from the file have
+// no objects.
 Result<std::unique_ptr<Detector>> open_detections_file(const std::filesystem::path& path,
-                                                       const std::set<int>& classes);
+                                                       const DetectOptions& options);
 
 // Writes what was used, one line per frame, to a temporary file renamed into place by finish().
 class DetectionsWriter {

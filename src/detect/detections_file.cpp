@@ -111,8 +111,8 @@ Result<Detection> parse_object(const json& o, cv::Size frame, int line_no) {
 class FileDetector final : public Detector {
  public:
   FileDetector(std::unordered_map<long long, std::pair<int, std::string>> lines,
-               std::set<int> classes, std::string name)
-      : lines_(std::move(lines)), classes_(std::move(classes)), name_(std::move(name)) {}
+               DetectOptions options, std::string name)
+      : lines_(std::move(lines)), options_(std::move(options)), name_(std::move(name)) {}
   std::string name() const override { return name_; }
 
   Result<std::vector<Detection>> detect(const cv::Mat& frame, long long index) override {
@@ -127,7 +127,8 @@ class FileDetector final : public Detector {
                             std::to_string(rec->size.height) + " but the input frame is " +
                             std::to_string(frame.cols) + "x" + std::to_string(frame.rows));
     for (Detection& d : rec->objects)
-      if (classes_.contains(d.coco_id)) out.push_back(std::move(d));
+      if (options_.classes.contains(d.coco_id) && d.score >= options_.threshold)
+        out.push_back(std::move(d));
     return out;
   }
 
@@ -135,7 +136,7 @@ class FileDetector final : public Detector {
   // Frame index -> (line number, raw line). Lines are re-parsed on use so that memory stays at the
   // size of the file rather than that of every decoded mask.
   std::unordered_map<long long, std::pair<int, std::string>> lines_;
-  std::set<int> classes_;
+  DetectOptions options_;
   std::string name_;
 };
 
@@ -191,7 +192,7 @@ std::string format_detections_line(const FrameDetections& rec) {
 }
 
 Result<std::unique_ptr<Detector>> open_detections_file(const std::filesystem::path& path,
-                                                       const std::set<int>& classes) {
+                                                       const DetectOptions& options) {
   std::ifstream in(path);
   if (!in) return make_error("cannot read detections file " + path.string());
   std::unordered_map<long long, std::pair<int, std::string>> lines;
@@ -209,7 +210,7 @@ Result<std::unique_ptr<Detector>> open_detections_file(const std::filesystem::pa
   }
   if (in.bad()) return make_error("error reading detections file " + path.string());
   return std::unique_ptr<Detector>(std::make_unique<FileDetector>(
-      std::move(lines), classes, "file:" + path.filename().string()));
+      std::move(lines), options, "file:" + path.filename().string()));
 }
 
 Result<std::unique_ptr<DetectionsWriter>> DetectionsWriter::open(
