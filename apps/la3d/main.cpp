@@ -39,6 +39,12 @@ int main(int argc, char** argv) {
       std::cout << fmt::format("{:<27} {:<11} {}\n", m.name, m.paper, m.description);
     return 0;
   }
-  if (app.got_subcommand("bench")) return run_bench(bench);
-  return run_anonymize(anonymize);
+  // Anything thrown past the library's own error values still unwinds here, so that every sink's
+  // destructor removes its temporary file.
+  try {
+    if (app.got_subcommand("bench")) return run_bench(bench);
+    return run_anonymize(anonymize);
+  } catch (const std::exception& e) {
+    return fail(std::string("internal error: ") + e.what());
+  }
 }
