@@ -205,6 +205,34 @@ TEST(Cli, UnreadableInputIsReported) {
   EXPECT_FALSE(fs::exists(d / "o.png"));
 }
 
+TEST(Cli, HoldMasksAFrameTheDetectionsFileMissed) {
+  TempDir d;
+  make_video(d / "in.mp4", "25", 10, false, "libx264");
+  {
+    std::ofstream f(d / "gap.jsonl");
+    for (int i = 0; i < 10; ++i)
+      if (i != 5)
+        f << R"({"frame": )" << i
+          << R"(, "width": 160, "height": 120, "objects": [{"class": "person", "box": [0, 0, 79, 119]}]})"
+          << "\n";
+  }
+  auto dark_left_half = [&](const fs::path& video) {
+    std::vector<bool> dark;
+    cv::VideoCapture cap(video.string());
+    for (cv::Mat f; cap.read(f);) dark.push_back(cv::mean(f(cv::Rect(0, 0, 80, 120)))[0] < 3.0);
+    return dark;
+  };
+  const std::string base = "anonymize " + quote(d / "in.mp4") +
+                           " --method mask --crf 0 --detections " + quote(d / "gap.jsonl");
+  ASSERT_EQ(la3d(base + " -o " + quote(d / "as_given.mp4")).exit_code, 0);
+  ASSERT_EQ(la3d(base + " -o " + quote(d / "held.mp4") + " --hold 2").exit_code, 0);
+  const auto given = dark_left_half(d / "as_given.mp4"), held = dark_left_half(d / "held.mp4");
+  ASSERT_EQ(given.size(), 10u);
+  ASSERT_EQ(held.size(), 10u);
+  EXPECT_FALSE(given[5]);  // --detections are taken as they are by default
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(held[i]) << "frame " << i;
+}
+
 TEST(Cli, MethodsVersionAndBench) {
   auto m = run(std::string(LA3D_BINARY) + " methods");
   ASSERT_EQ(m.exit_code, 0);
@@ -295,6 +323,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"UnknownCodec", "anonymize $D/in.mp4 -o $D/o.mp4 --method no-an --codec nocodec",
                 "encoder 'nocodec'"},
         BadCase{"PreviewWithoutDisplay", "anonymize $D/p.png -o $D/o.png -v", "needs a display"},
+        BadCase{"DetectEveryZero", "anonymize $D/p.png -o $D/o.png --detect-every 0",
+                "--detect-every"},
         BadCase{"VadMode", "-a an-ad -id $D/in.mp4", "anomaly detection"},
         BadCase{"LiveWithoutOutput", "anonymize rtsp://127.0.0.1:1/none", "cannot open video"}),
     [](const auto& info) { return info.param.name; });

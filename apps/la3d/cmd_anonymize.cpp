@@ -160,6 +160,7 @@ class Runner {
     auto img = read_image(job.input);
     if (!img) return img.error();
     const double decode_ms = elapsed_ms(t0);
+    pipeline_.start_sequence();  // nothing seen in one image may be held into the next
     auto report = pipeline_.process(img.value(), image_index_);
     if (!report) return report.error();
     report->decode_ms = decode_ms;

@@ -4,6 +4,7 @@
 
 #include "la3d/coco.hpp"
 #include "la3d/detections_file.hpp"
+#include "la3d/tracker.hpp"
 
 namespace la3d::cli {
 namespace {
@@ -40,6 +41,11 @@ void add_engine_options(CLI::App& app, EngineArgs& a) {
       ->capture_default_str();
   app.add_option("--detector", a.detector, "detector: hog")->capture_default_str();
   app.add_option("--detections", a.detections_file, "use detections from this JSON Lines file");
+  app.add_option("--hold", a.hold,
+                 "keep masking a lost person for N frames (default 5; 0 with --detections)");
+  app.add_option("--detect-every", a.detect_every,
+                 "run the detector on every K-th frame and track in between")
+      ->capture_default_str();
   app.add_option("--mask", a.box_shape, "mask of box-only detections: box or ellipse")
       ->check(CLI::IsMember({"box", "ellipse"}))
       ->capture_default_str();
@@ -124,6 +130,12 @@ Result<Engine> build_engine(const EngineArgs& a) {
       return make_error("unknown detector '" + a.detector + "' (available: hog)");
     }
   }
+  TrackingOptions t;
+  t.hold = a.hold >= 0 ? a.hold : (a.detections_file.empty() ? 5 : 0);
+  t.detect_every = a.detect_every;
+  if (Status s = validate(t); !s) return s.error();
+  if (e.detector && (t.hold > 0 || t.detect_every > 1))
+    e.detector = std::make_unique<TrackingDetector>(std::move(e.detector), t);
   if (Status s = FramePipeline::check(o, e.detector.get()); !s) return s.error();
   if (a.threads > 0) cv::setNumThreads(a.threads);
   return e;

@@ -23,6 +23,8 @@ class Detector {
   virtual ~Detector() = default;
   virtual std::string name() const = 0;
   virtual Result<std::vector<Detection>> detect(const cv::Mat& frame, long long frame_index) = 0;
+  // A new, unrelated sequence starts (next image, next video): forget what was seen.
+  virtual void reset() {}
 };
 
 // OpenCV's HOG + linear SVM people detector: the temporary embedded default, persons only.

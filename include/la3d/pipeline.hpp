@@ -37,6 +37,9 @@ class FramePipeline {
   FramePipeline(PipelineOptions options, std::unique_ptr<Detector> detector);
   static Status check(const PipelineOptions& options, const Detector* detector);
 
+  // A new, unrelated sequence of frames starts (next image or video): trackers forget.
+  void start_sequence();
+
   // Anonymizes `frame` in place (after resizing it when asked). On error the frame is not usable:
   // the caller must not write it.
   Result<FrameReport> process(cv::Mat& frame, long long frame_index);

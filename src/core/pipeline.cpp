@@ -34,6 +34,10 @@ Status FramePipeline::check(const PipelineOptions& o, const Detector* detector) 
   return Ok{};
 }
 
+void FramePipeline::start_sequence() {
+  if (detector_) detector_->reset();
+}
+
 Result<FrameReport> FramePipeline::process(cv::Mat& frame, long long index) {
   if (options_.input_size && frame.size() != *options_.input_size) {
     cv::Mat resized;
@@ -72,6 +76,7 @@ Result<long long> run_stream(VideoSource& source, FramePipeline& pipeline,
                              const FrameConsumer& consume, const std::function<bool()>& stop) {
   cv::Mat frame;
   long long index = 0;
+  pipeline.start_sequence();
   while (!stop || !stop()) {
     const auto t0 = std::chrono::steady_clock::now();
     auto more = source.read(frame);
