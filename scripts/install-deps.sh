@@ -8,6 +8,7 @@ packages=(
   libopencv-dev opencv-doc opencv-data
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  libonnx-dev libprotobuf-dev nodejs npm
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

@@ -34,6 +34,13 @@ struct BenchArgs {
 void add_bench_command(CLI::App& app, BenchArgs& args);
 int run_bench(const BenchArgs& args);
 
+struct ModelsArgs {
+  std::string model_json, output;
+  std::vector<std::string> outputs;
+};
+void add_models_command(CLI::App& app, ModelsArgs& args);
+int run_models(const ModelsArgs& args);
+
 // Prints "la3d: error: MESSAGE" on stderr and returns the exit status for runtime failures.
 int fail(const std::string& message);
 

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   add_anonymize_command(app, anonymize);
   BenchArgs bench;
   add_bench_command(app, bench);
+  ModelsArgs models;
+  add_models_command(app, models);
   auto* methods = app.add_subcommand("methods", "list the AN methods");
 
   std::vector<std::string> reversed(args->rbegin(),
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
   // destructor removes its temporary file.
   try {
     if (app.got_subcommand("bench")) return run_bench(bench);
+    if (app.got_subcommand("models")) return run_models(models);
     return run_anonymize(anonymize);
   } catch (const std::exception& e) {
     return fail(std::string("internal error: ") + e.what());

@@ -1,0 +1,851 @@
+// TF.js graph -> ONNX. Each TF tensor keeps its TF shape and a layout permutation `perm`: the ONNX
+// value holds transpose(tf_tensor, perm). NHWC ops (convolutions, pooling, resizing) want NCHW
+// storage, so their tensors live as perm {0,3,1,2}; a TF Transpose then only changes the
+// permutation, and the transposes onnx-tf wrapped around every op compose away instead of
+// becoming Permute layers.
+#include <onnx/onnx_pb.h>
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <numeric>
+#include <optional>
+#include <set>
+
+#include "la3d/models.hpp"
+#include "tfjs_graph.hpp"
+
+namespace la3d {
+namespace {
+
+using models::Tensor;
+using models::TfGraph;
+using models::TfNode;
+using Perm = std::vector<int>;
+using Shape = std::vector<int64_t>;
+
+const Perm kNchw{0, 3, 1, 2};
+
+Perm identity(size_t rank) {
+  Perm p(rank);
+  std::iota(p.begin(), p.end(), 0);
+  return p;
+}
+Perm inverse(const Perm& p) {
+  Perm inv(p.size());
+  for (size_t k = 0; k < p.size(); ++k) inv[p[k]] = int(k);
+  return inv;
+}
+std::string str(const Shape& s) {
+  std::string out = "[";
+  for (size_t k = 0; k < s.size(); ++k) out += (k ? "," : "") + std::to_string(s[k]);
+  return out + "]";
+}
+
+struct Value {
+  std::string onnx;  // empty for constants until they are materialised
+  Shape shape;       // TF semantics
+  Perm perm;
+  std::optional<Tensor> constant;
+  bool is_const() const { return constant.has_value(); }
+};
+
+Shape broadcast_shapes(Shape a, Shape b) {
+  if (a.size() < b.size()) a.insert(a.begin(), b.size() - a.size(), 1);
+  if (b.size() < a.size()) b.insert(b.begin(), a.size() - b.size(), 1);
+  Shape out(a.size());
+  for (size_t k = 0; k < a.size(); ++k) out[k] = a[k] == 1 ? b[k] : a[k];
+  return out;
+}
+
+// Elementwise op over broadcast constants.
+Tensor fold_binary(const Tensor& a, const Tensor& b,
+                   const std::function<double(double, double)>& op) {
+  Tensor out;
+  out.shape = broadcast_shapes(a.shape, b.shape);
+  out.is_float = a.is_float || b.is_float;
+  const int r = int(out.shape.size());
+  auto strides = [&](const Tensor& t) {
+    Shape s(r, 0);
+    int64_t acc = 1;
+    for (int k = int(t.shape.size()) - 1, d = r - 1; k >= 0; --k, --d) {
+      s[d] = t.shape[k] == 1 ? 0 : acc;
+      acc *= t.shape[k];
+    }
+    return s;
+  };
+  const Shape sa = strides(a), sb = strides(b);
+  const int64_t n = out.size();
+  Shape idx(r, 0);
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t ia = 0, ib = 0;
+    for (int d = 0; d < r; ++d) ia += idx[d] * sa[d], ib += idx[d] * sb[d];
+    const double v = op(a.at(ia), b.at(ib));
+    if (out.is_float)
+      out.f.push_back(float(v));
+    else
+      out.i.push_back(int64_t(v));
+    for (int d = r - 1; d >= 0; --d) {
+      if (++idx[d] < out.shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+class Converter {
+ public:
+  explicit Converter(const TfGraph& g) : g_(g) {}
+
+  Result<OnnxModel> run(const std::vector<std::string>& outputs) {
+    model_.set_ir_version(6);
+    model_.set_producer_name("la3d");
+    auto* opset = model_.add_opset_import();
+    opset->set_domain("");
+    opset->set_version(11);
+    graph_ = model_.mutable_graph();
+    graph_->set_name("la3d_tfjs");
+    OnnxModel out;
+    for (const std::string& name : outputs) {
+      auto v = value(name);
+      if (!v) return v.error();
+      if (v.value()->is_const()) return make_error("output " + name + " is a constant");
+      const std::string stored_name = stored(*v.value(), identity(v.value()->shape.size()));
+      const std::string out_name = onnx_safe(name);
+      add_node("Identity", {stored_name}, {out_name});
+      add_value_info(graph_->add_output(), out_name, v.value()->shape);
+      out.output_names.push_back(out_name);
+      out.output_shapes.push_back(v.value()->shape);
+    }
+    for (const auto& [name, shape] : inputs_) {
+      out.input_names.push_back(name);
+      out.input_shapes.push_back(shape);
+    }
+    out.node_count = graph_->node_size();
+    for (const auto& n : graph_->node()) out.transpose_count += n.op_type() == "Transpose";
+    model_.SerializeToString(&out.bytes);
+    return out;
+  }
+
+ private:
+  // --- values ---
+  Result<Value*> value(const std::string& tensor) {
+    if (auto it = values_.find(tensor); it != values_.end()) return &it->second;
+    const auto colon = tensor.rfind(':');
+    const std::string node_name = colon == std::string::npos ? tensor : tensor.substr(0, colon);
+    const auto node = g_.nodes.find(node_name);
+    if (node == g_.nodes.end()) return make_error("graph has no node '" + node_name + "'");
+    if (!visiting_.insert(node_name).second)
+      return make_error("graph has a cycle at '" + node_name + "'");
+    Status s = convert(node->second);
+    visiting_.erase(node_name);
+    if (!s) return s.error();
+    if (auto it = values_.find(tensor); it != values_.end()) return &it->second;
+    return make_error("node '" + node_name + "' has no output '" + tensor + "'");
+  }
+
+  Result<std::vector<Value*>> inputs(const TfNode& n) {
+    std::vector<Value*> out;
+    for (const std::string& in : n.inputs) {
+      auto v = value(in);
+      if (!v) return v.error();
+      out.push_back(v.value());
+    }
+    return out;
+  }
+
+  Result<Tensor> const_input(const TfNode& n, size_t k) {
+    if (k >= n.inputs.size())
+      return make_error(n.op + " " + n.name + ": missing input " + std::to_string(k));
+    auto v = value(n.inputs[k]);
+    if (!v) return v.error();
+    if (!v.value()->is_const())
+      return make_error(n.op + " " + n.name + ": input " + std::to_string(k) + " must be constant");
+    return *v.value()->constant;
+  }
+
+  void set_const(const std::string& name, Tensor t) {
+    Value v;
+    v.shape = t.shape;
+    v.perm = identity(t.shape.size());
+    v.constant = std::move(t);
+    values_[name] = std::move(v);
+  }
+
+  Value& set_dynamic(const std::string& name, std::string onnx, Shape shape, Perm perm) {
+    Value v;
+    v.onnx = std::move(onnx);
+    v.shape = std::move(shape);
+    v.perm = std::move(perm);
+    return values_[name] = std::move(v);
+  }
+
+  // The ONNX name of `v` stored with permutation `target`, transposing (once, cached) if needed.
+  std::string stored(Value& v, const Perm& target) {
+    if (v.is_const()) {
+      Tensor t = v.constant->shape.size() == target.size() ? models::transpose(*v.constant, target)
+                                                           : *v.constant;
+      return initializer(t, "const");
+    }
+    if (v.perm == target) return v.onnx;
+    const std::string key = v.onnx + "|" + str(Shape(target.begin(), target.end()));
+    if (auto it = transposed_.find(key); it != transposed_.end()) return it->second;
+    const Perm inv = inverse(v.perm);
+    std::vector<int64_t> q(target.size());
+    for (size_t k = 0; k < target.size(); ++k) q[k] = inv[target[k]];
+    const std::string out = fresh("transpose");
+    auto* node = add_node("Transpose", {v.onnx}, {out});
+    attr_ints(node, "perm", q);
+    return transposed_[key] = out;
+  }
+
+  // A constant operand of an elementwise op with a `rank`-d tensor stored as `perm`.
+  std::string broadcast_const(const Tensor& t, size_t rank, const Perm& perm) {
+    Shape s = t.shape;
+    if (s.size() < rank) s.insert(s.begin(), rank - s.size(), 1);
+    return initializer(models::transpose(models::reshape(t, s), perm), "const");
+  }
+
+  // --- ONNX emission ---
+  std::string fresh(const std::string& hint) { return hint + "_" + std::to_string(counter_++); }
+  static std::string onnx_safe(std::string s) {
+    for (char& c : s)
+      if (c == ':' || c == '/') c = '_';
+    return s;
+  }
+
+  std::string initializer(const Tensor& t, const std::string& hint) {
+    auto* init = graph_->add_initializer();
+    const std::string name = fresh(hint);
+    init->set_name(name);
+    for (int64_t d : t.shape) init->add_dims(d);
+    if (t.is_float) {
+      init->set_data_type(onnx::TensorProto::FLOAT);
+      init->set_raw_data(
+          std::string(reinterpret_cast<const char*>(t.f.data()), t.f.size() * sizeof(float)));
+    } else {
+      init->set_data_type(onnx::TensorProto::INT64);
+      init->set_raw_data(
+          std::string(reinterpret_cast<const char*>(t.i.data()), t.i.size() * sizeof(int64_t)));
+    }
+    return name;
+  }
+  std::string int_initializer(const std::vector<int64_t>& v) {
+    Tensor t;
+    t.is_float = false;
+    t.shape = {int64_t(v.size())};
+    t.i = v;
+    return initializer(t, "ints");
+  }
+  std::string float_initializer(std::vector<float> v, Shape shape) {
+    Tensor t;
+    t.shape = std::move(shape);
+    t.f = std::move(v);
+    return initializer(t, "floats");
+  }
+
+  onnx::NodeProto* add_node(const std::string& op, const std::vector<std::string>& in,
+                            const std::vector<std::string>& out) {
+    auto* n = graph_->add_node();
+    n->set_op_type(op);
+    n->set_name(fresh(op));
+    for (const auto& s : in) n->add_input(s);
+    for (const auto& s : out) n->add_output(s);
+    return n;
+  }
+  static void attr_ints(onnx::NodeProto* n, const std::string& name,
+                        const std::vector<int64_t>& v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : v) a->add_ints(x);
+  }
+  static void attr_int(onnx::NodeProto* n, const std::string& name, int64_t v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+  }
+  static void attr_float(onnx::NodeProto* n, const std::string& name, float v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(v);
+  }
+  static void attr_string(onnx::NodeProto* n, const std::string& name, const std::string& v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(v);
+  }
+  static void add_value_info(onnx::ValueInfoProto* vi, const std::string& name,
+                             const Shape& shape) {
+    vi->set_name(name);
+    auto* t = vi->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : shape) t->mutable_shape()->add_dim()->set_dim_value(d);
+  }
+
+  // --- TF attributes ---
+  static std::string attr_s(const TfNode& n, const std::string& k) {
+    if (!n.attr.contains(k) || !n.attr[k].contains("s")) return "";
+    return models::base64_decode(n.attr[k]["s"].get<std::string>());
+  }
+  static std::vector<int64_t> attr_list_i(const TfNode& n, const std::string& k) {
+    std::vector<int64_t> out;
+    if (!n.attr.contains(k) || !n.attr[k].contains("list") || !n.attr[k]["list"].contains("i"))
+      return out;
+    for (const auto& v : n.attr[k]["list"]["i"]) out.push_back(std::stoll(v.get<std::string>()));
+    return out;
+  }
+  static std::vector<std::string> attr_list_s(const TfNode& n, const std::string& k) {
+    std::vector<std::string> out;
+    if (!n.attr.contains(k) || !n.attr[k].contains("list") || !n.attr[k]["list"].contains("s"))
+      return out;
+    for (const auto& v : n.attr[k]["list"]["s"])
+      out.push_back(models::base64_decode(v.get<std::string>()));
+    return out;
+  }
+  static double attr_f(const TfNode& n, const std::string& k, double def) {
+    if (!n.attr.contains(k) || !n.attr[k].contains("f")) return def;
+    return n.attr[k]["f"].get<double>();
+  }
+  static bool attr_b(const TfNode& n, const std::string& k) {
+    return n.attr.contains(k) && n.attr[k].contains("b") && n.attr[k]["b"].get<bool>();
+  }
+  static int64_t attr_i(const TfNode& n, const std::string& k, int64_t def) {
+    if (!n.attr.contains(k) || !n.attr[k].contains("i")) return def;
+    const auto& v = n.attr[k]["i"];
+    return v.is_string() ? std::stoll(v.get<std::string>()) : v.get<int64_t>();
+  }
+
+  // TF's SAME padding: the extra pixel goes at the end.
+  static std::pair<int64_t, int64_t> same_pads(int64_t in, int64_t k, int64_t s, int64_t d) {
+    const int64_t out = (in + s - 1) / s;
+    const int64_t total = std::max<int64_t>((out - 1) * s + (k - 1) * d + 1 - in, 0);
+    return {total / 2, total - total / 2};
+  }
+
+  // Pads [top, left, bottom, right] and output size of an NHWC window op.
+  struct Window {
+    std::vector<int64_t> pads;
+    int64_t oh, ow;
+  };
+  Result<Window> window(const TfNode& n, const Shape& in, int64_t kh, int64_t kw, int64_t sh,
+                        int64_t sw, int64_t dh, int64_t dw) {
+    const std::string padding = attr_s(n, "padding");
+    Window w;
+    if (padding == "SAME") {
+      const auto [t, b] = same_pads(in[1], kh, sh, dh);
+      const auto [l, r] = same_pads(in[2], kw, sw, dw);
+      w.pads = {t, l, b, r};
+    } else if (padding == "VALID") {
+      w.pads = {0, 0, 0, 0};
+    } else if (padding == "EXPLICIT") {
+      const auto e = attr_list_i(n, "explicit_paddings");
+      if (e.size() != 8) return make_error(n.name + ": bad explicit_paddings");
+      w.pads = {e[2], e[4], e[3], e[5]};
+    } else {
+      return make_error(n.name + ": unknown padding '" + padding + "'");
+    }
+    w.oh = (in[1] + w.pads[0] + w.pads[2] - ((kh - 1) * dh + 1)) / sh + 1;
+    w.ow = (in[2] + w.pads[1] + w.pads[3] - ((kw - 1) * dw + 1)) / sw + 1;
+    return w;
+  }
+
+  Status require_nhwc(const TfNode& n, const Value& x) {
+    if (attr_s(n, "data_format").empty() || attr_s(n, "data_format") == "NHWC") {
+      if (x.shape.size() != 4) return make_error(n.op + " " + n.name + ": input is not 4-d");
+      return Ok{};
+    }
+    return make_error(n.op + " " + n.name + ": data_format " + attr_s(n, "data_format") +
+                      " is not supported");
+  }
+
+  // --- ops ---
+  Status convert(const TfNode& n);
+  Status convert_conv(const TfNode& n, const std::vector<Value*>& in);
+  Status convert_elementwise(const TfNode& n, const std::vector<Value*>& in);
+  // Appends activation `act` after the value named `out`, and renames `out` to its result.
+  Status convert_activation(const std::string& act, const TfNode& n, std::string& out);
+  Status convert_pool(const TfNode& n, Value& x);
+  Status convert_resize(const TfNode& n, const std::vector<Value*>& in);
+  Status convert_concat(const TfNode& n, const std::vector<Value*>& in);
+  Status convert_split(const TfNode& n, Value& x, const Tensor& sizes, int64_t axis);
+  Status convert_pad(const TfNode& n, const std::vector<Value*>& in);
+  Status convert_conv_transpose(const TfNode& n, const std::vector<Value*>& in);
+
+  const TfGraph& g_;
+  onnx::ModelProto model_;
+  onnx::GraphProto* graph_ = nullptr;
+  std::map<std::string, Value> values_;
+  std::map<std::string, std::string> transposed_;
+  std::set<std::string> visiting_;
+  std::vector<std::pair<std::string, Shape>> inputs_;
+  int counter_ = 0;
+};
+
+Status Converter::convert(const TfNode& n) {
+  const std::string& op = n.op;
+  if (op == "Const") {
+    auto w = g_.weights.find(n.name);
+    if (w != g_.weights.end()) {
+      set_const(n.name, w->second);
+      return Ok{};
+    }
+    // A constant without stored data is empty (a dimension of unknown size counts as 0).
+    Tensor t;
+    t.is_float =
+        n.attr.value("dtype", nlohmann::json::object()).value("type", "DT_FLOAT") == "DT_FLOAT";
+    t.shape = {0};
+    set_const(n.name, t);
+    return Ok{};
+  }
+  if (op == "Placeholder") {
+    Shape shape;
+    if (n.attr.contains("shape") && n.attr["shape"].contains("shape") &&
+        n.attr["shape"]["shape"].contains("dim"))
+      for (const auto& d : n.attr["shape"]["shape"]["dim"]) {
+        const int64_t v = std::stoll(d.value("size", "-1"));
+        shape.push_back(v < 0 ? 1 : v);  // a free batch is 1
+      }
+    const std::string name = onnx_safe(n.name);
+    add_value_info(graph_->add_input(), name, shape);
+    inputs_.push_back({name, shape});
+    set_dynamic(n.name, name, shape, identity(shape.size()));
+    return Ok{};
+  }
+  auto in_r = inputs(n);
+  if (!in_r) return in_r.error();
+  std::vector<Value*> in = in_r.value();
+  const bool all_const =
+      std::all_of(in.begin(), in.end(), [](const Value* v) { return v->is_const(); });
+
+  if (op == "Identity" || op == "StopGradient" || op == "Snapshot") {
+    values_[n.name] = *in.at(0);
+    return Ok{};
+  }
+  if (op == "SparseToDense" && all_const) {
+    const Tensor &idx = *in[0]->constant, &shape = *in[1]->constant, &vals = *in[2]->constant;
+    Tensor out;
+    out.is_float = in[3]->constant->is_float;
+    for (int64_t k = 0; k < shape.size(); ++k) out.shape.push_back(int64_t(shape.at(k)));
+    const double def = in[3]->constant->size() ? in[3]->constant->at(0) : 0.0;
+    if (out.is_float)
+      out.f.assign(out.size(), float(def));
+    else
+      out.i.assign(out.size(), int64_t(def));
+    if (out.shape.size() != 1 && idx.size() > 0)
+      return make_error(n.name + ": SparseToDense beyond 1-d");
+    for (int64_t k = 0; k < idx.size(); ++k) {
+      const double v = vals.size() == 1 ? vals.at(0) : vals.at(k);
+      if (out.is_float)
+        out.f[int64_t(idx.at(k))] = float(v);
+      else
+        out.i[int64_t(idx.at(k))] = int64_t(v);
+    }
+    set_const(n.name, std::move(out));
+    return Ok{};
+  }
+  if (op == "Cast" && all_const) {
+    Tensor t = *in[0]->constant;
+    const std::string to = n.attr.value("DstT", nlohmann::json::object()).value("type", "DT_FLOAT");
+    const bool to_float = to == "DT_FLOAT" || to == "DT_HALF" || to == "DT_DOUBLE";
+    if (to_float && !t.is_float) {
+      t.f.assign(t.i.begin(), t.i.end());
+      t.i.clear();
+    } else if (!to_float && t.is_float) {
+      for (float v : t.f) t.i.push_back(int64_t(v));
+      t.f.clear();
+    }
+    t.is_float = to_float;
+    set_const(n.name, std::move(t));
+    return Ok{};
+  }
+  if (op == "Transpose") {
+    auto p = const_input(n, 1);
+    if (!p) return p.error();
+    Perm perm;
+    for (int64_t k = 0; k < p->size(); ++k) perm.push_back(int(p->at(k)));
+    if (in[0]->is_const()) {
+      set_const(n.name, models::transpose(*in[0]->constant, perm));
+      return Ok{};
+    }
+    // No node: only the permutation between the TF tensor and its storage changes.
+    const Perm pinv = inverse(perm);
+    Perm q(perm.size());
+    for (size_t j = 0; j < perm.size(); ++j) q[j] = pinv[in[0]->perm[j]];
+    Shape shape(perm.size());
+    for (size_t k = 0; k < perm.size(); ++k) shape[k] = in[0]->shape[perm[k]];
+    set_dynamic(n.name, in[0]->onnx, shape, q);
+    return Ok{};
+  }
+  if (op == "Add" || op == "AddV2" || op == "BiasAdd" || op == "Sub" || op == "Mul" ||
+      op == "RealDiv" || op == "Maximum" || op == "Minimum" || op == "AddN")
+    return convert_elementwise(n, in);
+  if (op == "Relu" || op == "Relu6" || op == "Sigmoid" || op == "LeakyRelu" || op == "Tanh" ||
+      op == "Elu") {
+    if (in[0]->is_const()) return make_error(op + " " + n.name + " on a constant is not supported");
+    std::string out = in[0]->onnx;
+    if (Status s = convert_activation(op, n, out); !s) return s;
+    set_dynamic(n.name, out, in[0]->shape, in[0]->perm);
+    return Ok{};
+  }
+  if (op == "Conv2D" || op == "_FusedConv2D" || op == "DepthwiseConv2dNative" ||
+      op == "FusedDepthwiseConv2dNative")
+    return convert_conv(n, in);
+  if (op == "Conv2DBackpropInput") return convert_conv_transpose(n, in);
+  if (op == "MaxPool" || op == "AvgPool") return convert_pool(n, *in[0]);
+  if (op == "Mean") {
+    auto axes = const_input(n, 1);
+    if (!axes) return axes.error();
+    std::set<int64_t> ax;
+    for (int64_t k = 0; k < axes->size(); ++k) ax.insert((int64_t(axes->at(k)) + 4) % 4);
+    if (in[0]->shape.size() != 4 || ax != std::set<int64_t>{1, 2} || !attr_b(n, "keep_dims"))
+      return make_error("Mean " + n.name + ": only the spatial mean with keep_dims is supported");
+    const std::string out = fresh("gap");
+    add_node("GlobalAveragePool", {stored(*in[0], kNchw)}, {out});
+    Shape shape = in[0]->shape;
+    shape[1] = shape[2] = 1;
+    set_dynamic(n.name, out, shape, kNchw);
+    return Ok{};
+  }
+  if (op == "ResizeBilinear" || op == "ResizeNearestNeighbor") return convert_resize(n, in);
+  if (op == "ConcatV2") return convert_concat(n, in);
+  if (op == "SplitV") {
+    auto sizes = const_input(n, 1);
+    auto axis = const_input(n, 2);
+    if (!sizes) return sizes.error();
+    if (!axis) return axis.error();
+    return convert_split(n, *in[0], sizes.value(), int64_t(axis->at(0)));
+  }
+  if (op == "Split") {
+    auto axis = const_input(n, 0);
+    if (!axis) return axis.error();
+    const int64_t a = (int64_t(axis->at(0)) + in[1]->shape.size()) % in[1]->shape.size();
+    const int64_t parts = attr_i(n, "num_split", 1);
+    Tensor sizes;
+    sizes.is_float = false;
+    sizes.shape = {parts};
+    sizes.i.assign(parts, in[1]->shape[a] / parts);
+    return convert_split(n, *in[1], sizes, a);
+  }
+  if (op == "Pad" || op == "PadV2") return convert_pad(n, in);
+  if (op == "Reshape") {
+    auto target = const_input(n, 1);
+    if (!target) return target.error();
+    const int64_t total =
+        std::accumulate(in[0]->shape.begin(), in[0]->shape.end(), int64_t(1), std::multiplies<>());
+    Shape shape;
+    int64_t known = 1, free_axis = -1;
+    for (int64_t k = 0; k < target->size(); ++k) {
+      shape.push_back(int64_t(target->at(k)));
+      if (shape.back() == -1)
+        free_axis = k;
+      else
+        known *= shape.back();
+    }
+    if (free_axis >= 0) shape[free_axis] = known ? total / known : 0;
+    if (in[0]->is_const()) {
+      set_const(n.name, models::reshape(*in[0]->constant, shape));
+      return Ok{};
+    }
+    const std::string out = fresh("reshape");
+    add_node("Reshape", {stored(*in[0], identity(in[0]->shape.size())), int_initializer(shape)},
+             {out});
+    set_dynamic(n.name, out, shape, identity(shape.size()));
+    return Ok{};
+  }
+  return make_error("unsupported TF op " + op + " (node " + n.name + ")");
+}
+
+Status Converter::convert_activation(const std::string& act, const TfNode& n, std::string& out) {
+  const std::string in = out;
+  out = fresh(act);
+  if (act == "Relu") {
+    add_node("Relu", {in}, {out});
+  } else if (act == "Relu6") {
+    // OpenCV 4.6 reads only the attribute form of Clip (opset 6), not the opset-11 inputs.
+    auto* c = add_node("Clip", {in}, {out});
+    attr_float(c, "min", 0.f);
+    attr_float(c, "max", 6.f);
+  } else if (act == "Sigmoid") {
+    add_node("Sigmoid", {in}, {out});
+  } else if (act == "Tanh") {
+    add_node("Tanh", {in}, {out});
+  } else if (act == "Elu") {
+    add_node("Elu", {in}, {out});
+  } else if (act == "LeakyRelu") {
+    auto* l = add_node("LeakyRelu", {in}, {out});
+    attr_float(l, "alpha",
+               float(attr_f(n, n.op == "LeakyRelu" ? "alpha" : "leakyrelu_alpha", 0.2)));
+  } else {
+    return make_error("unsupported fused activation " + act + " (node " + n.name + ")");
+  }
+  return Ok{};
+}
+
+Status Converter::convert_conv(const TfNode& n, const std::vector<Value*>& in) {
+  Value& x = *in.at(0);
+  if (Status s = require_nhwc(n, x); !s) return s;
+  auto filter_r = const_input(n, 1);
+  if (!filter_r) return filter_r.error();
+  const Tensor& f = filter_r.value();
+  const bool depthwise = n.op.find("Depthwise") != std::string::npos;
+  if (f.shape.size() != 4) return make_error(n.name + ": filter is not 4-d");
+  const int64_t kh = f.shape[0], kw = f.shape[1];
+  Tensor weight;
+  int64_t out_channels, group = 1;
+  if (depthwise) {  // [kh, kw, C, m] -> [C*m, 1, kh, kw], output channel c*m + j as TF orders it
+    out_channels = f.shape[2] * f.shape[3];
+    group = f.shape[2];
+    weight = models::reshape(models::transpose(f, {2, 3, 0, 1}), {out_channels, 1, kh, kw});
+  } else {  // HWIO -> OIHW
+    out_channels = f.shape[3];
+    weight = models::transpose(f, {3, 2, 0, 1});
+  }
+  const auto strides = attr_list_i(n, "strides");
+  auto dil = attr_list_i(n, "dilations");
+  if (dil.empty()) dil = {1, 1, 1, 1};
+  if (strides.size() != 4) return make_error(n.name + ": bad strides");
+  auto w = window(n, x.shape, kh, kw, strides[1], strides[2], dil[1], dil[2]);
+  if (!w) return w.error();
+  std::vector<std::string> conv_in{stored(x, kNchw), initializer(weight, "weight")};
+  const auto fused = attr_list_s(n, "fused_ops");
+  size_t next_arg = 2;
+  std::vector<std::string> activations;
+  for (const std::string& fo : fused) {
+    if (fo == "BiasAdd") {
+      auto bias = const_input(n, next_arg++);
+      if (!bias) return bias.error();
+      conv_in.push_back(initializer(bias.value(), "bias"));
+    } else {
+      activations.push_back(fo);
+    }
+  }
+  std::string out = fresh("conv");
+  auto* c = add_node("Conv", conv_in, {out});
+  attr_ints(c, "kernel_shape", {kh, kw});
+  attr_ints(c, "strides", {strides[1], strides[2]});
+  attr_ints(c, "dilations", {dil[1], dil[2]});
+  attr_ints(c, "pads", w->pads);
+  attr_int(c, "group", group);
+  for (const std::string& a : activations)
+    if (Status s = convert_activation(a, n, out); !s) return s;
+  set_dynamic(n.name, out, {x.shape[0], w->oh, w->ow, out_channels}, kNchw);
+  return Ok{};
+}
+
+Status Converter::convert_conv_transpose(const TfNode& n, const std::vector<Value*>& in) {
+  auto out_shape = const_input(n, 0);
+  auto filter = const_input(n, 1);
+  if (!out_shape) return out_shape.error();
+  if (!filter) return filter.error();
+  Value& x = *in.at(2);
+  if (Status s = require_nhwc(n, x); !s) return s;
+  const Tensor& f = filter.value();  // [kh, kw, out, in] -> [in, out, kh, kw]
+  const int64_t kh = f.shape[0], kw = f.shape[1];
+  const auto strides = attr_list_i(n, "strides");
+  Shape os;
+  for (int64_t k = 0; k < out_shape->size(); ++k) os.push_back(int64_t(out_shape->at(k)));
+  if (os.size() != 4 || strides.size() != 4)
+    return make_error(n.name + ": bad output shape or strides");
+  auto pads = [&](int64_t in_size, int64_t k, int64_t s, int64_t out) {
+    const int64_t total = std::max<int64_t>((in_size - 1) * s + k - out, 0);
+    return std::pair<int64_t, int64_t>{total / 2, total - total / 2};
+  };
+  const auto [t, b] = pads(x.shape[1], kh, strides[1], os[1]);
+  const auto [l, r] = pads(x.shape[2], kw, strides[2], os[2]);
+  const std::string out = fresh("deconv");
+  auto* c = add_node("ConvTranspose",
+                     {stored(x, kNchw), initializer(models::transpose(f, {3, 2, 0, 1}), "weight")},
+                     {out});
+  attr_ints(c, "kernel_shape", {kh, kw});
+  attr_ints(c, "strides", {strides[1], strides[2]});
+  attr_ints(c, "pads", {t, l, b, r});
+  set_dynamic(n.name, out, os, kNchw);
+  return Ok{};
+}
+
+Status Converter::convert_elementwise(const TfNode& n, const std::vector<Value*>& in) {
+  static const std::map<std::string, std::pair<std::string, std::function<double(double, double)>>>
+      kOps = {
+          {"Add", {"Add", std::plus<double>()}},
+          {"AddV2", {"Add", std::plus<double>()}},
+          {"BiasAdd", {"Add", std::plus<double>()}},
+          {"AddN", {"Add", std::plus<double>()}},
+          {"Sub", {"Sub", std::minus<double>()}},
+          {"Mul", {"Mul", std::multiplies<double>()}},
+          {"RealDiv", {"Div", std::divides<double>()}},
+          {"Maximum", {"Max", [](double a, double b) { return std::max(a, b); }}},
+          {"Minimum", {"Min", [](double a, double b) { return std::min(a, b); }}},
+      };
+  const auto& [onnx_op, fn] = kOps.at(n.op);
+  // Constants fold; a dynamic operand fixes the layout the others are brought to.
+  const Value* lead = nullptr;
+  Shape shape;
+  for (const Value* v : in) {
+    shape = shape.empty() ? v->shape : broadcast_shapes(shape, v->shape);
+    if (!v->is_const() && (!lead || v->shape.size() > lead->shape.size())) lead = v;
+  }
+  if (!lead) {
+    Tensor acc = *in[0]->constant;
+    for (size_t k = 1; k < in.size(); ++k) acc = fold_binary(acc, *in[k]->constant, fn);
+    set_const(n.name, std::move(acc));
+    return Ok{};
+  }
+  if (lead->shape.size() != shape.size())
+    return make_error(n.op + " " + n.name +
+                      ": broadcasting a tensor to a higher rank is not supported");
+  const Perm perm = lead->perm;
+  auto operand = [&](Value* v) {
+    return v->is_const() ? broadcast_const(*v->constant, shape.size(), perm) : stored(*v, perm);
+  };
+  std::string acc = operand(in[0]);
+  for (size_t k = 1; k < in.size(); ++k) {
+    const std::string out = fresh(onnx_op);
+    add_node(onnx_op, {acc, operand(in[k])}, {out});
+    acc = out;
+  }
+  set_dynamic(n.name, acc, shape, perm);
+  return Ok{};
+}
+
+Status Converter::convert_pool(const TfNode& n, Value& x) {
+  if (Status s = require_nhwc(n, x); !s) return s;
+  const auto k = attr_list_i(n, "ksize");
+  const auto s = attr_list_i(n, "strides");
+  if (k.size() != 4 || s.size() != 4) return make_error(n.name + ": bad ksize or strides");
+  auto w = window(n, x.shape, k[1], k[2], s[1], s[2], 1, 1);
+  if (!w) return w.error();
+  const std::string out = fresh("pool");
+  const bool global = n.op == "AvgPool" && k[1] == x.shape[1] && k[2] == x.shape[2] &&
+                      attr_s(n, "padding") == "VALID";
+  if (global) {
+    add_node("GlobalAveragePool", {stored(x, kNchw)}, {out});
+  } else {
+    auto* p = add_node(n.op == "MaxPool" ? "MaxPool" : "AveragePool", {stored(x, kNchw)}, {out});
+    attr_ints(p, "kernel_shape", {k[1], k[2]});
+    attr_ints(p, "strides", {s[1], s[2]});
+    attr_ints(p, "pads", w->pads);
+    if (n.op == "AvgPool") attr_int(p, "count_include_pad", 0);  // TF averages real pixels only
+  }
+  set_dynamic(n.name, out, {x.shape[0], w->oh, w->ow, x.shape[3]}, kNchw);
+  return Ok{};
+}
+
+Status Converter::convert_resize(const TfNode& n, const std::vector<Value*>& in) {
+  Value& x = *in.at(0);
+  if (x.shape.size() != 4) return make_error(n.name + ": resize input is not 4-d");
+  auto size = const_input(n, 1);
+  if (!size) return size.error();
+  const int64_t h = int64_t(size->at(0)), w = int64_t(size->at(1));
+  const std::string out = fresh("resize");
+  auto* r = add_node("Resize",
+                     {stored(x, kNchw), float_initializer({}, {0}), float_initializer({}, {0}),
+                      int_initializer({x.shape[0], x.shape[3], h, w})},
+                     {out});
+  const bool align = attr_b(n, "align_corners"), half = attr_b(n, "half_pixel_centers");
+  attr_string(r, "coordinate_transformation_mode",
+              align  ? "align_corners"
+              : half ? "half_pixel"
+                     : "asymmetric");
+  if (n.op == "ResizeBilinear") {
+    attr_string(r, "mode", "linear");
+  } else {
+    attr_string(r, "mode", "nearest");
+    attr_string(r, "nearest_mode", half ? "round_prefer_ceil" : "floor");
+  }
+  set_dynamic(n.name, out, {x.shape[0], h, w, x.shape[3]}, kNchw);
+  return Ok{};
+}
+
+Status Converter::convert_concat(const TfNode& n, const std::vector<Value*>& in) {
+  auto axis_t = const_input(n, n.inputs.size() - 1);
+  if (!axis_t) return axis_t.error();
+  std::vector<Value*> parts(in.begin(), in.end() - 1);
+  const size_t rank = parts[0]->shape.size();
+  const int64_t axis = (int64_t(axis_t->at(0)) + rank) % rank;
+  Shape shape = parts[0]->shape;
+  shape[axis] = 0;
+  for (const Value* v : parts) shape[axis] += v->shape[axis];
+  const Value* lead = nullptr;
+  for (const Value* v : parts)
+    if (!v->is_const()) lead = lead ? lead : v;
+  if (!lead) return make_error("ConcatV2 " + n.name + " of constants is not supported");
+  const Perm perm = lead->perm;
+  std::vector<std::string> names;
+  for (Value* v : parts) names.push_back(stored(*v, perm));
+  const std::string out = fresh("concat");
+  auto* c = add_node("Concat", names, {out});
+  attr_int(c, "axis", std::find(perm.begin(), perm.end(), int(axis)) - perm.begin());
+  set_dynamic(n.name, out, shape, perm);
+  return Ok{};
+}
+
+Status Converter::convert_split(const TfNode& n, Value& x, const Tensor& sizes, int64_t axis) {
+  axis = (axis + int64_t(x.shape.size())) % int64_t(x.shape.size());
+  std::vector<int64_t> split;
+  for (int64_t k = 0; k < sizes.size(); ++k) split.push_back(int64_t(sizes.at(k)));
+  std::vector<std::string> outs;
+  for (size_t k = 0; k < split.size(); ++k) outs.push_back(fresh("split"));
+  auto* s = add_node("Split", {stored(x, x.perm)}, outs);
+  attr_int(s, "axis", std::find(x.perm.begin(), x.perm.end(), int(axis)) - x.perm.begin());
+  attr_ints(s, "split", split);
+  const Perm perm = x.perm;
+  const Shape base = x.shape;
+  for (size_t k = 0; k < split.size(); ++k) {
+    Shape shape = base;
+    shape[axis] = split[k];
+    set_dynamic(k == 0 ? n.name : n.name + ":" + std::to_string(k), outs[k], shape, perm);
+  }
+  return Ok{};
+}
+
+Status Converter::convert_pad(const TfNode& n, const std::vector<Value*>& in) {
+  Value& x = *in.at(0);
+  auto paddings = const_input(n, 1);
+  if (!paddings) return paddings.error();
+  const size_t rank = x.shape.size();
+  if (paddings->size() != int64_t(2 * rank))
+    return make_error(n.name + ": paddings do not match the rank");
+  float value = 0.f;
+  if (n.op == "PadV2") {
+    auto v = const_input(n, 2);
+    if (!v) return v.error();
+    value = float(v->at(0));
+  }
+  std::vector<int64_t> pads(2 * rank);
+  Shape shape = x.shape;
+  for (size_t j = 0; j < rank; ++j) {  // stored axis j is TF axis perm[j]
+    const int a = x.perm[j];
+    pads[j] = int64_t(paddings->at(2 * a));
+    pads[j + rank] = int64_t(paddings->at(2 * a + 1));
+  }
+  for (size_t a = 0; a < rank; ++a)
+    shape[a] += int64_t(paddings->at(2 * a)) + int64_t(paddings->at(2 * a + 1));
+  const std::string out = fresh("pad");
+  auto* p = add_node(
+      "Pad", {stored(x, x.perm), int_initializer(pads), float_initializer({value}, {})}, {out});
+  attr_string(p, "mode", "constant");
+  set_dynamic(n.name, out, shape, x.perm);
+  return Ok{};
+}
+
+}  // namespace
+
+Result<OnnxModel> convert_tfjs_to_onnx(const std::filesystem::path& model_json,
+                                       const ConvertOptions& options) {
+  auto graph = models::load_tfjs_graph(model_json);
+  if (!graph) return graph.error();
+  std::vector<std::string> outputs =
+      options.outputs.empty() ? graph->output_names : options.outputs;
+  if (outputs.empty())
+    return make_error(model_json.string() + " names no outputs; give them explicitly");
+  try {
+    return Converter(graph.value()).run(outputs);
+  } catch (const std::exception& e) {
+    return make_error("cannot convert " + model_json.string() + ": " + e.what());
+  }
+}
+
+}  // namespace la3d
