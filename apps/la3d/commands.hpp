@@ -37,6 +37,9 @@ int run_bench(const BenchArgs& args);
 struct ModelsArgs {
   std::string model_json, output;
   std::vector<std::string> outputs;
+  std::string cache_dir;
+  CLI::App* install = nullptr;
+  CLI::App* list = nullptr;
 };
 void add_models_command(CLI::App& app, ModelsArgs& args);
 int run_models(const ModelsArgs& args);

