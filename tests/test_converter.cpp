@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "la3d/detector.hpp"
 #include "la3d/models.hpp"
 #include "test_util.hpp"
 
@@ -191,6 +192,41 @@ INSTANTIATE_TEST_SUITE_P(Models, EmbeddedModel,
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });
+
+}  // namespace
+}  // namespace la3d
+
+namespace la3d {
+namespace {
+
+TEST(NanoDet, FindsThePlayerInMessi5) {
+  auto models = installed_models(default_cache_dir());
+  if (!models)
+    GTEST_SKIP() << "models not installed (" << models.error().message
+                 << "); `make test` installs them";
+  const auto m = std::find_if(models->begin(), models->end(),
+                              [](const auto& x) { return x.name == "nanodet"; });
+  const cv::Mat img = cv::imread("/usr/share/doc/opencv-doc/examples/data/messi5.jpg");
+  ASSERT_FALSE(img.empty()) << "opencv-doc's messi5.jpg is missing";
+  DetectOptions o;
+  o.threshold = 0.5f;
+  auto det = make_nanodet_detector(m->onnx.string(), o);
+  ASSERT_TRUE(det.ok()) << det.error().message;
+  auto found = det.value()->detect(img, 0);
+  ASSERT_TRUE(found.ok());
+  // One player fills the middle of the 548x342 photo (by eye: x 70..460, y 60..335).
+  ASSERT_GE(found->size(), 1u);
+  const Detection& best = found->front();
+  EXPECT_EQ(best.label, "person");
+  EXPECT_TRUE(best.box.contains({250, 200}));
+  EXPECT_TRUE(best.box.contains({120, 110}));
+  EXPECT_GT(best.box.area(), img.total() / 3);
+  EXPECT_LE(best.box.area(), img.total());
+  // Asking for another class finds no player.
+  o.classes = {3};  // car
+  auto cars = make_nanodet_detector(m->onnx.string(), o);
+  EXPECT_TRUE(cars.value()->detect(img, 0)->empty());
+}
 
 }  // namespace
 }  // namespace la3d

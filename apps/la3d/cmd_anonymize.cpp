@@ -275,10 +275,10 @@ int run_anonymize(const AnonymizeArgs& a) {
   // OpenCV's Qt window aborts the whole process when there is no display; refuse before starting.
   if (a.preview && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY"))
     return fail("-v needs a display (neither DISPLAY nor WAYLAND_DISPLAY is set)");
-  auto engine = build_engine(a.engine);
-  if (!engine) return fail(engine.error().message);
   auto jobs = plan_jobs(a, a.inputs);
   if (!jobs) return fail(jobs.error().message);
+  auto engine = build_engine(a.engine);
+  if (!engine) return fail(engine.error().message);
 
   const auto& js = jobs.value();
   const bool one_sequence =

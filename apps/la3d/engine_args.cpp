@@ -4,6 +4,7 @@
 
 #include "la3d/coco.hpp"
 #include "la3d/detections_file.hpp"
+#include "la3d/models.hpp"
 #include "la3d/tracker.hpp"
 
 namespace la3d::cli {
@@ -39,7 +40,7 @@ void add_engine_options(CLI::App& app, EngineArgs& a) {
   app.add_option("-c,--classes", a.classes, "COCO class names to hide (-odc)")
       ->expected(1, -1)
       ->capture_default_str();
-  app.add_option("--detector", a.detector, "detector: hog")->capture_default_str();
+  app.add_option("--detector", a.detector, "detector: nanodet or hog")->capture_default_str();
   app.add_option("--detections", a.detections_file, "use detections from this JSON Lines file");
   app.add_option("--hold", a.hold,
                  "keep masking a lost person for N frames (default 5; 0 with --detections)");
@@ -105,6 +106,15 @@ Result<Engine> build_engine(const EngineArgs& a) {
   o.on_detector_error =
       a.on_detector_error == "mask-frame" ? OnDetectorError::MaskFrame : OnDetectorError::Fail;
 
+  // Everything the user typed is checked before a model is loaded, so that a typo is reported as
+  // such even where a model is missing.
+  if (Status s = validate(o.an); !s) return s.error();
+  if (Status s = validate(o.masks); !s) return s.error();
+  TrackingOptions t;
+  t.hold = a.hold >= 0 ? a.hold : (a.detections_file.empty() ? 5 : 0);
+  t.detect_every = a.detect_every;
+  if (Status s = validate(t); !s) return s.error();
+
   DetectOptions d;
   d.detect_size = dsize.value();
   d.threshold = a.threshold;
@@ -126,14 +136,19 @@ Result<Engine> build_engine(const EngineArgs& a) {
         return make_error(
             "the hog detector finds only 'person'; use --detections for other classes");
       e.detector = make_hog_detector(d);
+    } else if (a.detector == "nanodet") {
+      auto models = installed_models(default_cache_dir());
+      if (!models)
+        return make_error("the nanodet detector needs its model: " + models.error().message);
+      const auto m = std::find_if(models->begin(), models->end(),
+                                  [](const auto& x) { return x.name == "nanodet"; });
+      auto det = make_nanodet_detector(m->onnx.string(), d);
+      if (!det) return det.error();
+      e.detector = std::move(det.value());
     } else {
-      return make_error("unknown detector '" + a.detector + "' (available: hog)");
+      return make_error("unknown detector '" + a.detector + "' (available: nanodet, hog)");
     }
   }
-  TrackingOptions t;
-  t.hold = a.hold >= 0 ? a.hold : (a.detections_file.empty() ? 5 : 0);
-  t.detect_every = a.detect_every;
-  if (Status s = validate(t); !s) return s.error();
   if (e.detector && (t.hold > 0 || t.detect_every > 1))
     e.detector = std::make_unique<TrackingDetector>(std::move(e.detector), t);
   if (Status s = FramePipeline::check(o, e.detector.get()); !s) return s.error();

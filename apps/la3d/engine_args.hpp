@@ -15,7 +15,7 @@ struct EngineArgs {
   std::vector<int> detect_size{320, 240};      // -ods W H
   float threshold = 0.25f;                     // -odt
   std::vector<std::string> classes{"person"};  // -odc
-  std::string detector = "hog";
+  std::string detector = "nanodet";
   std::string detections_file;  // --detections
   int hold = -1;                // -1: 5 frames for a detector, 0 for --detections
   int detect_every = 1;

@@ -2,6 +2,7 @@
 #include <memory>
 #include <opencv2/core.hpp>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,23 @@ class Detector {
 // OpenCV's HOG + linear SVM people detector: the temporary embedded default, persons only.
 std::unique_ptr<Detector> make_hog_detector(const DetectOptions& options);
 
+// A CNN detector on NanoDet's COCO-80 ONNX model (from `la3d models install`): letterboxed
+// 416x416 input, GFL decoding (softmax over 11 distance bins, integral), per-class NMS.
+Result<std::unique_ptr<Detector>> make_nanodet_detector(const std::string& onnx_path,
+                                                        const DetectOptions& options);
+
+// `frame` scaled (aspect kept) into a `size` canvas at its top-left, the rest filled with `pad`.
+struct Letterbox {
+  cv::Mat image;
+  double scale = 1;  // canvas pixels per frame pixel
+};
+Letterbox letterbox(const cv::Mat& frame, cv::Size size, const cv::Scalar& pad);
+
 // Resizes `frame` to the detection width keeping its aspect ratio (the reference's convention) and
 // returns the factor that maps detection pixels back to frame pixels.
 double resize_for_detection(const cv::Mat& frame, cv::Size detect_size, cv::Mat& resized);
+
+// Non-maximum suppression per class, keeping the best-scored boxes; returns them best first.
+std::vector<Detection> nms_per_class(std::vector<Detection> candidates, float iou_threshold);
 
 }  // namespace la3d

@@ -1,0 +1,132 @@
+#include <cmath>
+#include <map>
+#include <opencv2/dnn.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "la3d/coco.hpp"
+#include "la3d/detector.hpp"
+
+namespace la3d {
+
+Letterbox letterbox(const cv::Mat& frame, cv::Size size, const cv::Scalar& pad) {
+  Letterbox lb;
+  lb.scale = std::min(double(size.width) / frame.cols, double(size.height) / frame.rows);
+  const cv::Size scaled(std::max(1, int(std::lround(frame.cols * lb.scale))),
+                        std::max(1, int(std::lround(frame.rows * lb.scale))));
+  lb.image = cv::Mat(size, frame.type(), pad);
+  cv::resize(frame, lb.image(cv::Rect({0, 0}, scaled)), scaled, 0, 0, cv::INTER_LINEAR);
+  return lb;
+}
+
+std::vector<Detection> nms_per_class(std::vector<Detection> candidates, float iou_threshold) {
+  std::map<int, std::vector<size_t>> by_class;
+  for (size_t k = 0; k < candidates.size(); ++k) by_class[candidates[k].coco_id].push_back(k);
+  std::vector<Detection> out;
+  for (const auto& [id, members] : by_class) {
+    std::vector<cv::Rect> boxes;
+    std::vector<float> scores;
+    for (size_t k : members) {
+      boxes.push_back(candidates[k].box);
+      scores.push_back(candidates[k].score);
+    }
+    std::vector<int> keep;
+    cv::dnn::NMSBoxes(boxes, scores, 0.f, iou_threshold, keep);
+    for (int k : keep) out.push_back(std::move(candidates[members[k]]));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Detection& a, const Detection& b) { return a.score > b.score; });
+  return out;
+}
+
+namespace {
+
+constexpr int kInput = 416;
+constexpr int kBins = 11;  // reg_max 10: distances 0..10 strides
+constexpr int kStrides[] = {8, 16, 32};
+// NanoDet's own normalisation (BGR); the weights carry none. Human's RGB/255 finds fewer people.
+const cv::Scalar kMean(103.53, 116.28, 123.675);
+const cv::Scalar kStd(57.375, 57.12, 58.395);
+
+class NanoDetDetector final : public Detector {
+ public:
+  NanoDetDetector(cv::dnn::Net net, DetectOptions o)
+      : net_(std::move(net)), options_(std::move(o)) {}
+  std::string name() const override { return "nanodet"; }
+
+  Result<std::vector<Detection>> detect(const cv::Mat& frame, long long) override {
+    const Letterbox lb = letterbox(frame, {kInput, kInput}, kMean);
+    cv::Mat blob = cv::dnn::blobFromImage(lb.image, 1.0, {}, kMean, false, false, CV_32F);
+    for (int c = 0; c < 3; ++c) {
+      cv::Mat plane(kInput, kInput, CV_32F, blob.ptr<float>(0, c));
+      plane *= 1.0 / kStd[c];
+    }
+    std::vector<cv::Mat> outs;
+    try {
+      net_.setInput(blob);
+      net_.forward(outs, std::vector<cv::String>{"Identity", "Identity_1", "Identity_2",
+                                                 "Identity_3", "Identity_4", "Identity_5"});
+    } catch (const cv::Exception& e) {
+      return make_error(std::string("nanodet inference failed: ") + e.what());
+    }
+    std::vector<Detection> candidates;
+    const auto classes = coco_classes();
+    const cv::Rect frame_rect({0, 0}, frame.size());
+    for (int level = 0; level < 3; ++level) {
+      const int stride = kStrides[level], grid = kInput / stride;
+      const float* scores = outs[level].ptr<float>();
+      const float* dists = outs[level + 3].ptr<float>();
+      for (int cell = 0; cell < grid * grid; ++cell) {
+        const float* s = scores + cell * 80;
+        for (int c = 0; c < 80; ++c) {
+          if (s[c] < options_.threshold || !options_.classes.contains(classes[c].id)) continue;
+          const cv::Rect box =
+              decode_box(dists + cell * 4 * kBins, cell % grid, cell / grid, stride, lb.scale);
+          const cv::Rect clipped = box & frame_rect;
+          if (clipped.empty()) continue;
+          candidates.push_back({std::string(classes[c].name), classes[c].id, s[c], clipped, {}});
+        }
+      }
+    }
+    return nms_per_class(std::move(candidates), 0.5f);
+  }
+
+ private:
+  // Generalized focal loss head: each side's distance is the expectation of a softmax over bins.
+  static cv::Rect decode_box(const float* d, int col, int row, int stride, double scale) {
+    double side[4];
+    for (int k = 0; k < 4; ++k) {
+      const float* bins = d + k * kBins;
+      const float top = *std::max_element(bins, bins + kBins);
+      double sum = 0, expect = 0;
+      for (int b = 0; b < kBins; ++b) {
+        const double e = std::exp(double(bins[b]) - top);
+        sum += e;
+        expect += e * b;
+      }
+      side[k] = expect / sum * stride;
+    }
+    const double cx = (col + 0.5) * stride, cy = (row + 0.5) * stride;
+    const double x1 = (cx - side[0]) / scale, y1 = (cy - side[1]) / scale;
+    const double x2 = (cx + side[2]) / scale, y2 = (cy + side[3]) / scale;
+    const int ix1 = int(std::floor(x1)), iy1 = int(std::floor(y1));
+    return {ix1, iy1, int(std::ceil(x2)) - ix1, int(std::ceil(y2)) - iy1};
+  }
+
+  cv::dnn::Net net_;
+  DetectOptions options_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Detector>> make_nanodet_detector(const std::string& onnx_path,
+                                                        const DetectOptions& options) {
+  try {
+    cv::dnn::Net net = cv::dnn::readNetFromONNX(onnx_path);
+    if (net.empty()) return make_error("cannot load " + onnx_path);
+    return std::unique_ptr<Detector>(std::make_unique<NanoDetDetector>(std::move(net), options));
+  } catch (const cv::Exception& e) {
+    return make_error("cannot load " + onnx_path + ": " + e.what());
+  }
+}
+
+}  // namespace la3d
