@@ -301,8 +301,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"MissingInput", "anonymize $D/nope.mp4 -o $D/o.mp4", "input not found"},
         BadCase{"NoInput", "anonymize", "no input"},
-        BadCase{"CorruptVideo", "anonymize $D/broken.mp4 -o $D/o.mp4 --method no-an", "cannot open video"},
-        BadCase{"CorruptImage", "anonymize $D/broken.jpg -o $D/o.jpg --method no-an", "cannot decode image"},
+        BadCase{"CorruptVideo", "anonymize $D/broken.mp4 -o $D/o.mp4 --method no-an",
+                "cannot open video"},
+        BadCase{"CorruptImage", "anonymize $D/broken.jpg -o $D/o.jpg --method no-an",
+                "cannot decode image"},
         BadCase{"UnknownMethod", "anonymize $D/p.png -o $D/o.png --method smudge",
                 "unknown AN method 'smudge'"},
         BadCase{"UnknownClass", "anonymize $D/p.png -o $D/o.png --classes person dragon",
@@ -332,7 +334,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"UnknownDetector", "anonymize $D/p.png -o $D/o.png --detector yolo9000",
                 "unknown detector"},
         BadCase{"VadMode", "-a an-ad -id $D/in.mp4", "anomaly detection"},
-        BadCase{"LiveWithoutOutput", "anonymize rtsp://127.0.0.1:1/none --method no-an", "cannot open video"}),
+        BadCase{"LiveWithoutOutput", "anonymize rtsp://127.0.0.1:1/none --method no-an",
+                "cannot open video"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(Cli, MaskFrameCoversFramesWhoseDetectionFailed) {

@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <opencv2/imgproc.hpp>
 #include <random>
+#include <sstream>
 
 namespace la3d::test {
 
@@ -79,6 +81,33 @@ std::string quote(const fs::path& p) {
   q += p.string();
   q += '\'';
   return q;
+}
+
+cv::Mat read_npy(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[8];
+  if (!in.read(magic, 8) || std::string(magic, 6) != "\x93NUMPY") return {};
+  uint16_t header_len = 0;
+  if (magic[6] == 1) {
+    in.read(reinterpret_cast<char*>(&header_len), 2);
+  } else {
+    uint32_t l4 = 0;
+    in.read(reinterpret_cast<char*>(&l4), 4);
+    header_len = uint16_t(l4);
+  }
+  std::string header(header_len, ' ');
+  in.read(header.data(), header_len);
+  if (header.find("'<f4'") == std::string::npos ||
+      header.find("'fortran_order': False") == std::string::npos)
+    return {};
+  const auto open = header.find('(', header.find("'shape'")), close = header.find(')', open);
+  std::vector<int> shape;
+  std::stringstream dims(header.substr(open + 1, close - open - 1));
+  for (std::string d; std::getline(dims, d, ',');)
+    if (d.find_first_of("0123456789") != std::string::npos) shape.push_back(std::stoi(d));
+  cv::Mat m(int(shape.size()), shape.data(), CV_32F);
+  in.read(reinterpret_cast<char*>(m.data), std::streamsize(m.total() * 4));
+  return in ? m : cv::Mat();
 }
 
 std::vector<std::string> files_below(const fs::path& dir) {

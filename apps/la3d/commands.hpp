@@ -40,6 +40,8 @@ struct ModelsArgs {
   std::string cache_dir;
   CLI::App* install = nullptr;
   CLI::App* list = nullptr;
+  std::string import_path, import_size;
+  CLI::App* import = nullptr;
 };
 void add_models_command(CLI::App& app, ModelsArgs& args);
 int run_models(const ModelsArgs& args);

@@ -19,6 +19,9 @@ fs::path partial_path_for(const fs::path& final_path);
 // Renames `temp` onto `final_path`, creating parent folders; removes `temp` on failure.
 Status commit_file(const fs::path& temp, const fs::path& final_path);
 
+// Writes `bytes` to a temporary sibling and renames it into place.
+Status write_file_atomically(const fs::path& path, const std::string& bytes);
+
 bool is_image_path(const fs::path& path);
 bool is_video_path(const fs::path& path);
 // Images below `folder`, recursively, sorted.

@@ -29,6 +29,12 @@ struct OnnxModel {
 Result<OnnxModel> convert_tfjs_to_onnx(const std::filesystem::path& model_json,
                                        const ConvertOptions& options = {});
 
+// Rewrites an exported ONNX model (Ultralytics YOLOv5/v8/v11, detect or seg) into a graph OpenCV
+// 4.6 loads: static input shape (`size` fixes a dynamic one, and must match a static one), constant
+// shape arithmetic folded, odd-shaped broadcast constants expanded, Split turned into Slices.
+// Numerically the same model.
+Result<OnnxModel> import_onnx_for_opencv(const std::filesystem::path& onnx_path, int width = 0, int height = 0);
+
 // --- The model cache ---------------------------------------------------------------------------
 
 // Where downloads and converted models live: $LA3D_CACHE_DIR, else $XDG_CACHE_HOME/la3d, else

@@ -1,6 +1,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 
 #include "la3d/io.hpp"
 
@@ -24,6 +25,20 @@ Status commit_file(const fs::path& temp, const fs::path& final_path) {
     return make_error("cannot move output into place at " + final_path.string());
   }
   return Ok{};
+}
+
+Status write_file_atomically(const fs::path& path, const std::string& bytes) {
+  const fs::path tmp = partial_path_for(path);
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f.write(bytes.data(), std::streamsize(bytes.size()));
+    if (!f) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      return make_error("cannot write " + path.string());
+    }
+  }
+  return commit_file(tmp, path);
 }
 
 namespace {

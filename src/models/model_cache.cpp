@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "la3d/io.hpp"
 #include "la3d/models.hpp"
 
 namespace la3d {
@@ -75,22 +76,6 @@ Result<std::string> sha256_of(const fs::path& p) {
   std::string out;
   for (unsigned int k = 0; k < len; ++k) out += {hex[md[k] >> 4], hex[md[k] & 15]};
   return out;
-}
-
-Status write_atomically(const fs::path& path, const std::string& bytes) {
-  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".partial");
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), std::streamsize(bytes.size()));
-    if (!f) return make_error("cannot write " + path.string());
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return make_error("cannot write " + path.string());
-  }
-  return Ok{};
 }
 
 fs::path models_dir(const fs::path& cache) {
@@ -202,7 +187,7 @@ Result<std::vector<InstalledModel>> install_models(const fs::path& cache, bool& 
     m.onnx = dir / (std::string(spec.name) + ".onnx");
     auto onnx = convert_tfjs_to_onnx(m.tfjs_json, {spec.cut});
     if (!onnx) return onnx.error();
-    if (Status s = write_atomically(m.onnx, onnx->bytes); !s) return s.error();
+    if (Status s = write_file_atomically(m.onnx, onnx->bytes); !s) return s.error();
     m.input_shape = onnx->input_shapes.at(0);
     m.outputs = onnx->output_names;
     auto sum = sha256_of(m.onnx);
@@ -211,7 +196,7 @@ Result<std::vector<InstalledModel>> install_models(const fs::path& cache, bool& 
     manifest["models"].push_back(to_json(m));
     out.push_back(std::move(m));
   }
-  if (Status s = write_atomically(dir / "manifest.json", manifest.dump(2) + "\n"); !s)
+  if (Status s = write_file_atomically(dir / "manifest.json", manifest.dump(2) + "\n"); !s)
     return s.error();
   return out;
 }

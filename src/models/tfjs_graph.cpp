@@ -137,6 +137,49 @@ Tensor reshape(Tensor t, std::vector<int64_t> shape) {
   return t;
 }
 
+std::vector<int64_t> broadcast_shapes(std::vector<int64_t> a, std::vector<int64_t> b) {
+  if (a.size() < b.size()) a.insert(a.begin(), b.size() - a.size(), 1);
+  if (b.size() < a.size()) b.insert(b.begin(), a.size() - b.size(), 1);
+  std::vector<int64_t> out(a.size());
+  for (size_t k = 0; k < a.size(); ++k) out[k] = a[k] == 1 ? b[k] : a[k];
+  return out;
+}
+
+// Elementwise op over broadcast constants.
+Tensor fold_binary(const Tensor& a, const Tensor& b,
+                   const std::function<double(double, double)>& op) {
+  Tensor out;
+  out.shape = broadcast_shapes(a.shape, b.shape);
+  out.is_float = a.is_float || b.is_float;
+  const int r = int(out.shape.size());
+  auto strides = [&](const Tensor& t) {
+    std::vector<int64_t> s(r, 0);
+    int64_t acc = 1;
+    for (int k = int(t.shape.size()) - 1, d = r - 1; k >= 0; --k, --d) {
+      s[d] = t.shape[k] == 1 ? 0 : acc;
+      acc *= t.shape[k];
+    }
+    return s;
+  };
+  const auto sa = strides(a), sb = strides(b);
+  const int64_t n = out.size();
+  std::vector<int64_t> idx(r, 0);
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t ia = 0, ib = 0;
+    for (int d = 0; d < r; ++d) ia += idx[d] * sa[d], ib += idx[d] * sb[d];
+    const double v = op(a.at(ia), b.at(ib));
+    if (out.is_float)
+      out.f.push_back(float(v));
+    else
+      out.i.push_back(int64_t(v));
+    for (int d = r - 1; d >= 0; --d) {
+      if (++idx[d] < out.shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
 float half_to_float(uint16_t h) {
   const uint32_t sign = (h & 0x8000u) << 16;
   uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ffu, bits;

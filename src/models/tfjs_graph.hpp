@@ -2,6 +2,7 @@
 // A TF.js graph model (model.json + weight shards) read into memory: nodes, constants, signature.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -24,6 +25,9 @@ struct Tensor {
 // Element k of `perm` names the input axis that becomes output axis k (numpy's transpose).
 Tensor transpose(const Tensor& t, const std::vector<int>& perm);
 Tensor reshape(Tensor t, std::vector<int64_t> shape);
+// numpy broadcasting of two shapes, and an elementwise op over broadcast constants.
+std::vector<int64_t> broadcast_shapes(std::vector<int64_t> a, std::vector<int64_t> b);
+Tensor fold_binary(const Tensor& a, const Tensor& b, const std::function<double(double, double)>& op);
 
 struct TfNode {
   std::string name, op;

@@ -50,49 +50,6 @@ struct Value {
   bool is_const() const { return constant.has_value(); }
 };
 
-Shape broadcast_shapes(Shape a, Shape b) {
-  if (a.size() < b.size()) a.insert(a.begin(), b.size() - a.size(), 1);
-  if (b.size() < a.size()) b.insert(b.begin(), a.size() - b.size(), 1);
-  Shape out(a.size());
-  for (size_t k = 0; k < a.size(); ++k) out[k] = a[k] == 1 ? b[k] : a[k];
-  return out;
-}
-
-// Elementwise op over broadcast constants.
-Tensor fold_binary(const Tensor& a, const Tensor& b,
-                   const std::function<double(double, double)>& op) {
-  Tensor out;
-  out.shape = broadcast_shapes(a.shape, b.shape);
-  out.is_float = a.is_float || b.is_float;
-  const int r = int(out.shape.size());
-  auto strides = [&](const Tensor& t) {
-    Shape s(r, 0);
-    int64_t acc = 1;
-    for (int k = int(t.shape.size()) - 1, d = r - 1; k >= 0; --k, --d) {
-      s[d] = t.shape[k] == 1 ? 0 : acc;
-      acc *= t.shape[k];
-    }
-    return s;
-  };
-  const Shape sa = strides(a), sb = strides(b);
-  const int64_t n = out.size();
-  Shape idx(r, 0);
-  for (int64_t k = 0; k < n; ++k) {
-    int64_t ia = 0, ib = 0;
-    for (int d = 0; d < r; ++d) ia += idx[d] * sa[d], ib += idx[d] * sb[d];
-    const double v = op(a.at(ia), b.at(ib));
-    if (out.is_float)
-      out.f.push_back(float(v));
-    else
-      out.i.push_back(int64_t(v));
-    for (int d = r - 1; d >= 0; --d) {
-      if (++idx[d] < out.shape[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return out;
-}
-
 const onnx::TensorProto* find_initializer(const onnx::GraphProto& g, const std::string& name) {
   for (const auto& t : g.initializer())
     if (t.name() == name) return &t;
@@ -763,12 +720,12 @@ Status Converter::convert_elementwise(const TfNode& n, const std::vector<Value*>
   const Value* lead = nullptr;
   Shape shape;
   for (const Value* v : in) {
-    shape = shape.empty() ? v->shape : broadcast_shapes(shape, v->shape);
+    shape = shape.empty() ? v->shape : models::broadcast_shapes(shape, v->shape);
     if (!v->is_const() && (!lead || v->shape.size() > lead->shape.size())) lead = v;
   }
   if (!lead) {
     Tensor acc = *in[0]->constant;
-    for (size_t k = 1; k < in.size(); ++k) acc = fold_binary(acc, *in[k]->constant, fn);
+    for (size_t k = 1; k < in.size(); ++k) acc = models::fold_binary(acc, *in[k]->constant, fn);
     set_const(n.name, std::move(acc));
     return Ok{};
   }
