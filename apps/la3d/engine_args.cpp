@@ -32,6 +32,7 @@ void add_engine_options(CLI::App& app, EngineArgs& a) {
   app.add_option("--input-size", a.input_size, "resize frames to exactly W H first (-is)")
       ->expected(2);
   app.add_option("--detect-size", a.detect_size, "detection size W H (-ods)")
+      ->each([&a](const std::string&) { a.detect_size_given = true; })
       ->expected(2)
       ->capture_default_str();
   app.add_option("-t,--threshold", a.threshold, "detection confidence threshold (-odt)")
@@ -40,7 +41,9 @@ void add_engine_options(CLI::App& app, EngineArgs& a) {
   app.add_option("-c,--classes", a.classes, "COCO class names to hide (-odc)")
       ->expected(1, -1)
       ->capture_default_str();
-  app.add_option("--detector", a.detector, "detector: nanodet or hog")->capture_default_str();
+  app.add_option("--detector", a.detector,
+                 "detector: nanodet, hog, or yolo:PATH.onnx (Ultralytics export)")
+      ->capture_default_str();
   app.add_option("--detections", a.detections_file, "use detections from this JSON Lines file");
   app.add_option("--hold", a.hold,
                  "keep masking a lost person for N frames (default 5; 0 with --detections)");
@@ -136,6 +139,13 @@ Result<Engine> build_engine(const EngineArgs& a) {
         return make_error(
             "the hog detector finds only 'person'; use --detections for other classes");
       e.detector = make_hog_detector(d);
+    } else if (a.detector.rfind("yolo:", 0) == 0) {
+      // -ods is the size of the network input for YOLO: the export is imported at that size
+      // when its axes are dynamic, and must already have it when they are fixed.
+      auto det = make_yolo_detector(a.detector.substr(5),
+                                    a.detect_size_given ? d.detect_size : cv::Size(), d);
+      if (!det) return det.error();
+      e.detector = std::move(det.value());
     } else if (a.detector == "nanodet") {
       auto models = installed_models(default_cache_dir());
       if (!models)
@@ -146,7 +156,8 @@ Result<Engine> build_engine(const EngineArgs& a) {
       if (!det) return det.error();
       e.detector = std::move(det.value());
     } else {
-      return make_error("unknown detector '" + a.detector + "' (available: nanodet, hog)");
+      return make_error("unknown detector '" + a.detector +
+                        "' (available: nanodet, hog, yolo:PATH.onnx)");
     }
   }
   if (e.detector && (t.hold > 0 || t.detect_every > 1))

@@ -11,8 +11,9 @@ namespace la3d::cli {
 
 struct EngineArgs {
   std::string method = "adaptive_blur";
-  std::vector<int> input_size;                 // -is W H
-  std::vector<int> detect_size{320, 240};      // -ods W H
+  std::vector<int> input_size;  // -is W H
+  std::vector<int> detect_size{320, 240};
+  bool detect_size_given = false;              // -ods W H
   float threshold = 0.25f;                     // -odt
   std::vector<std::string> classes{"person"};  // -odc
   std::string detector = "nanodet";

@@ -36,6 +36,11 @@ std::unique_ptr<Detector> make_hog_detector(const DetectOptions& options);
 Result<std::unique_ptr<Detector>> make_nanodet_detector(const std::string& onnx_path,
                                                         const DetectOptions& options);
 
+// Ultralytics YOLO (v5u/v8/v11) ONNX exports, detect or seg, imported for OpenCV on load (see
+// import_onnx_for_opencv). `size` fixes a dynamic input (0x0 = the export's own size).
+Result<std::unique_ptr<Detector>> make_yolo_detector(const std::string& onnx_path, cv::Size size,
+                                                     const DetectOptions& options);
+
 // `frame` scaled (aspect kept) into a `size` canvas at its top-left, the rest filled with `pad`.
 struct Letterbox {
   cv::Mat image;

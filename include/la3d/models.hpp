@@ -33,7 +33,8 @@ Result<OnnxModel> convert_tfjs_to_onnx(const std::filesystem::path& model_json,
 // 4.6 loads: static input shape (`size` fixes a dynamic one, and must match a static one), constant
 // shape arithmetic folded, odd-shaped broadcast constants expanded, Split turned into Slices.
 // Numerically the same model.
-Result<OnnxModel> import_onnx_for_opencv(const std::filesystem::path& onnx_path, int width = 0, int height = 0);
+Result<OnnxModel> import_onnx_for_opencv(const std::filesystem::path& onnx_path, int width = 0,
+                                         int height = 0);
 
 // --- The model cache ---------------------------------------------------------------------------
 
