@@ -230,3 +230,38 @@ TEST(NanoDet, FindsThePlayerInMessi5) {
 
 }  // namespace
 }  // namespace la3d
+
+namespace la3d {
+namespace {
+
+TEST(SelfieSegmenter, GivesThePlayerASilhouette) {
+  auto models = installed_models(default_cache_dir());
+  if (!models)
+    GTEST_SKIP() << "models not installed (" << models.error().message
+                 << "); `make test` installs them";
+  auto path = [&](const std::string& name) {
+    return std::find_if(models->begin(), models->end(),
+                        [&](const auto& x) { return x.name == name; })
+        ->onnx.string();
+  };
+  const cv::Mat img = cv::imread("/usr/share/doc/opencv-doc/examples/data/messi5.jpg");
+  DetectOptions o;
+  o.threshold = 0.5f;
+  auto seg =
+      make_selfie_segmenter(make_nanodet_detector(path("nanodet"), o).value(), path("selfie"));
+  ASSERT_TRUE(seg.ok()) << seg.error().message;
+  auto found = seg.value()->detect(img, 0);
+  ASSERT_TRUE(found.ok());
+  ASSERT_GE(found->size(), 1u);
+  const Detection& d = found->front();
+  ASSERT_FALSE(d.mask.empty()) << "no silhouette for the player";
+  ASSERT_EQ(d.mask.size(), d.box.size());
+  const double share = cv::countNonZero(d.mask) / double(d.box.area());
+  EXPECT_GT(share, 0.25);                                    // a body, not a speck
+  EXPECT_LT(share, 0.9);                                     // and not the whole box
+  EXPECT_EQ(d.mask(cv::Point(240, 150) - d.box.tl()), 255);  // shirt
+  EXPECT_EQ(d.mask(cv::Point(d.box.br().x - 3, d.box.y + 3) - d.box.tl()), 0);  // stands behind him
+}
+
+}  // namespace
+}  // namespace la3d

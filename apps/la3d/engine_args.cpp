@@ -25,6 +25,15 @@ Result<cv::Size> parse_size(const std::vector<int>& v, const char* what) {
   return cv::Size(v[0], v[1]);
 }
 
+// The ONNX file of an embedded model, or an error saying how to install it.
+Result<std::string> installed_model_path(const std::string& name) {
+  auto models = installed_models(default_cache_dir());
+  if (!models) return make_error("the " + name + " model is needed: " + models.error().message);
+  for (const auto& m : models.value())
+    if (m.name == name) return m.onnx.string();
+  return make_error("the " + name + " model is not installed (run: la3d models install)");
+}
+
 }  // namespace
 
 void add_engine_options(CLI::App& app, EngineArgs& a) {
@@ -50,8 +59,10 @@ void add_engine_options(CLI::App& app, EngineArgs& a) {
   app.add_option("--detect-every", a.detect_every,
                  "run the detector on every K-th frame and track in between")
       ->capture_default_str();
-  app.add_option("--mask", a.box_shape, "mask of box-only detections: box or ellipse")
-      ->check(CLI::IsMember({"box", "ellipse"}))
+  app.add_option("--mask", a.box_shape,
+                 "mask of box-only detections: box, ellipse, or segment (person silhouettes from "
+                 "the selfie model)")
+      ->check(CLI::IsMember({"box", "ellipse", "segment"}))
       ->capture_default_str();
   app.add_option("--mask-scale", a.mask_scale, "grow boxes about their centre by this factor")
       ->capture_default_str();
@@ -159,6 +170,13 @@ Result<Engine> build_engine(const EngineArgs& a) {
       return make_error("unknown detector '" + a.detector +
                         "' (available: nanodet, hog, yolo:PATH.onnx)");
     }
+  }
+  if (e.detector && a.box_shape == "segment") {
+    auto onnx = installed_model_path("selfie");
+    if (!onnx) return onnx.error();
+    auto seg = make_selfie_segmenter(std::move(e.detector), onnx.value());
+    if (!seg) return seg.error();
+    e.detector = std::move(seg.value());
   }
   if (e.detector && (t.hold > 0 || t.detect_every > 1))
     e.detector = std::make_unique<TrackingDetector>(std::move(e.detector), t);

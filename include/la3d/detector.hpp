@@ -41,6 +41,12 @@ Result<std::unique_ptr<Detector>> make_nanodet_detector(const std::string& onnx_
 Result<std::unique_ptr<Detector>> make_yolo_detector(const std::string& onnx_path, cv::Size size,
                                                      const DetectOptions& options);
 
+// Wraps a detector: its person boxes without instance masks get silhouettes from the MediaPipe
+// selfie segmentation model run on the box crop (mask = box ∩ segmentation). A silhouette that
+// covers under 10 % of any horizontal third of its box is not trusted: that person keeps the box.
+Result<std::unique_ptr<Detector>> make_selfie_segmenter(std::unique_ptr<Detector> inner,
+                                                        const std::string& onnx_path);
+
 // `frame` scaled (aspect kept) into a `size` canvas at its top-left, the rest filled with `pad`.
 struct Letterbox {
   cv::Mat image;
