@@ -265,3 +265,29 @@ TEST(SelfieSegmenter, GivesThePlayerASilhouette) {
 
 }  // namespace
 }  // namespace la3d
+
+namespace la3d {
+namespace {
+
+TEST(CenterNet, FindsThePlayerInMessi5) {
+  auto models = installed_models(default_cache_dir());
+  if (!models)
+    GTEST_SKIP() << "models not installed (" << models.error().message
+                 << "); `make test` installs them";
+  const auto m = std::find_if(models->begin(), models->end(),
+                              [](const auto& x) { return x.name == "centernet"; });
+  DetectOptions o;
+  o.threshold = 0.3f;
+  auto det = make_centernet_detector(m->onnx.string(), o);
+  ASSERT_TRUE(det.ok()) << det.error().message;
+  auto found =
+      det.value()->detect(cv::imread("/usr/share/doc/opencv-doc/examples/data/messi5.jpg"), 0);
+  ASSERT_TRUE(found.ok());
+  ASSERT_GE(found->size(), 1u);
+  EXPECT_EQ(found->front().label, "person");
+  EXPECT_TRUE(found->front().box.contains({250, 200}));
+  EXPECT_GT(found->front().box.area(), 548 * 342 / 3);
+}
+
+}  // namespace
+}  // namespace la3d

@@ -51,7 +51,7 @@ void add_engine_options(CLI::App& app, EngineArgs& a) {
       ->expected(1, -1)
       ->capture_default_str();
   app.add_option("--detector", a.detector,
-                 "detector: nanodet, hog, or yolo:PATH.onnx (Ultralytics export)")
+                 "detector: nanodet, centernet, hog, or yolo:PATH.onnx (Ultralytics export)")
       ->capture_default_str();
   app.add_option("--detections", a.detections_file, "use detections from this JSON Lines file");
   app.add_option("--hold", a.hold,
@@ -157,6 +157,12 @@ Result<Engine> build_engine(const EngineArgs& a) {
                                     a.detect_size_given ? d.detect_size : cv::Size(), d);
       if (!det) return det.error();
       e.detector = std::move(det.value());
+    } else if (a.detector == "centernet") {
+      auto onnx = installed_model_path("centernet");
+      if (!onnx) return onnx.error();
+      auto det = make_centernet_detector(onnx.value(), d);
+      if (!det) return det.error();
+      e.detector = std::move(det.value());
     } else if (a.detector == "nanodet") {
       auto models = installed_models(default_cache_dir());
       if (!models)
@@ -168,7 +174,7 @@ Result<Engine> build_engine(const EngineArgs& a) {
       e.detector = std::move(det.value());
     } else {
       return make_error("unknown detector '" + a.detector +
-                        "' (available: nanodet, hog, yolo:PATH.onnx)");
+                        "' (available: nanodet, centernet, hog, yolo:PATH.onnx)");
     }
   }
   if (e.detector && a.box_shape == "segment") {

@@ -36,6 +36,11 @@ std::unique_ptr<Detector> make_hog_detector(const DetectOptions& options);
 Result<std::unique_ptr<Detector>> make_nanodet_detector(const std::string& onnx_path,
                                                         const DetectOptions& options);
 
+// CenterNet (MobileNetV3, COCO-80, 512x512) from `la3d models install`: best recall of the embedded
+// models on small people, about 2.5x slower than NanoDet.
+Result<std::unique_ptr<Detector>> make_centernet_detector(const std::string& onnx_path,
+                                                          const DetectOptions& options);
+
 // Ultralytics YOLO (v5u/v8/v11) ONNX exports, detect or seg, imported for OpenCV on load (see
 // import_onnx_for_opencv). `size` fixes a dynamic input (0x0 = the export's own size).
 Result<std::unique_ptr<Detector>> make_yolo_detector(const std::string& onnx_path, cv::Size size,
