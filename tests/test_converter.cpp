@@ -9,7 +9,9 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <set>
 
+#include "la3d/coco.hpp"
 #include "la3d/detector.hpp"
 #include "la3d/models.hpp"
 #include "test_util.hpp"
@@ -287,6 +289,47 @@ TEST(CenterNet, FindsThePlayerInMessi5) {
   EXPECT_EQ(found->front().label, "person");
   EXPECT_TRUE(found->front().box.contains({250, 200}));
   EXPECT_GT(found->front().box.area(), 548 * 342 / 3);
+}
+
+}  // namespace
+}  // namespace la3d
+
+namespace la3d {
+namespace {
+
+TEST(BlazeFace, FindsThePlayersFaceAndUnionAddsThePerson) {
+  auto models = installed_models(default_cache_dir());
+  if (!models)
+    GTEST_SKIP() << "models not installed (" << models.error().message
+                 << "); `make test` installs them";
+  auto path = [&](const std::string& name) {
+    return std::find_if(models->begin(), models->end(),
+                        [&](const auto& x) { return x.name == name; })
+        ->onnx.string();
+  };
+  const cv::Mat img = cv::imread("/usr/share/doc/opencv-doc/examples/data/messi5.jpg");
+  DetectOptions faces;
+  faces.threshold = 0.5f;
+  faces.classes = {kFaceClassId};
+  auto det = make_blazeface_detector(path("blazeface-back"), faces);
+  ASSERT_TRUE(det.ok()) << det.error().message;
+  auto found = det.value()->detect(img, 0);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);  // one face in the photo is large enough for the model
+  EXPECT_EQ(found->front().label, "face");
+  EXPECT_TRUE(found->front().box.contains({240, 115}));  // his face, by eye
+  EXPECT_LT(found->front().box.area(), 80 * 80);
+
+  DetectOptions people;
+  people.threshold = 0.5f;
+  std::vector<std::unique_ptr<Detector>> parts;
+  parts.push_back(make_nanodet_detector(path("nanodet"), people).value());
+  parts.push_back(make_blazeface_detector(path("blazeface-back"), faces).value());
+  auto both = make_union_detector(std::move(parts))->detect(img, 0);
+  ASSERT_TRUE(both.ok());
+  std::set<std::string> labels;
+  for (const auto& d : both.value()) labels.insert(d.label);
+  EXPECT_EQ(labels, (std::set<std::string>{"person", "face"}));
 }
 
 }  // namespace

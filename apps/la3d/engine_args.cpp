@@ -34,6 +34,52 @@ Result<std::string> installed_model_path(const std::string& name) {
   return make_error("the " + name + " model is not installed (run: la3d models install)");
 }
 
+// The detector for the COCO classes in `d`, as --detector names it.
+Result<std::unique_ptr<Detector>> make_object_detector(const EngineArgs& a,
+                                                       const DetectOptions& d) {
+  if (a.detector == "hog") {
+    if (d.classes != std::set<int>{1})
+      return make_error("the hog detector finds only 'person'; use --detections for other classes");
+    return make_hog_detector(d);
+  }
+  if (a.detector.rfind("yolo:", 0) == 0)
+    // -ods is the network input size for YOLO: a dynamic export is imported at that size, a
+    // fixed one must already have it.
+    return make_yolo_detector(a.detector.substr(5),
+                              a.detect_size_given ? d.detect_size : cv::Size(), d);
+  if (a.detector == "nanodet" || a.detector == "centernet") {
+    auto onnx = installed_model_path(a.detector);
+    if (!onnx) return onnx.error();
+    return a.detector == "nanodet" ? make_nanodet_detector(onnx.value(), d)
+                                   : make_centernet_detector(onnx.value(), d);
+  }
+  return make_error("unknown detector '" + a.detector +
+                    "' (available: nanodet, centernet, hog, yolo:PATH.onnx)");
+}
+
+// Detections file, or the object detector, or BlazeFace for faces, or both at once.
+Result<std::unique_ptr<Detector>> make_detector(const EngineArgs& a, DetectOptions d) {
+  if (!a.detections_file.empty()) return open_detections_file(a.detections_file, d);
+  const bool faces = d.classes.erase(kFaceClassId) > 0;
+  std::vector<std::unique_ptr<Detector>> parts;
+  if (!d.classes.empty()) {
+    auto det = make_object_detector(a, d);
+    if (!det) return det.error();
+    parts.push_back(std::move(det.value()));
+  }
+  if (faces) {
+    auto onnx = installed_model_path("blazeface-back");
+    if (!onnx) return onnx.error();
+    DetectOptions f = d;
+    f.classes = {kFaceClassId};
+    auto det = make_blazeface_detector(onnx.value(), f);
+    if (!det) return det.error();
+    parts.push_back(std::move(det.value()));
+  }
+  if (parts.size() == 1) return std::move(parts.front());
+  return make_union_detector(std::move(parts));
+}
+
 }  // namespace
 
 void add_engine_options(CLI::App& app, EngineArgs& a) {
@@ -134,48 +180,16 @@ Result<Engine> build_engine(const EngineArgs& a) {
   d.threshold = a.threshold;
   d.classes.clear();
   for (const std::string& name : a.classes) {
-    const auto c = coco_by_name(name);
+    const auto c = class_by_name(name);
     if (!c)
       return make_error("unknown class '" + name +
-                        "' (COCO names, e.g. person, 'cell phone', laptop, tv)");
+                        "' (COCO names, e.g. person, 'cell phone', laptop, tv; or face)");
     d.classes.insert(c->id);
   }
   if (o.an.method != Method::NoAn) {
-    if (!a.detections_file.empty()) {
-      auto det = open_detections_file(a.detections_file, d);
-      if (!det) return det.error();
-      e.detector = std::move(det.value());
-    } else if (a.detector == "hog") {
-      if (d.classes != std::set<int>{1})
-        return make_error(
-            "the hog detector finds only 'person'; use --detections for other classes");
-      e.detector = make_hog_detector(d);
-    } else if (a.detector.rfind("yolo:", 0) == 0) {
-      // -ods is the size of the network input for YOLO: the export is imported at that size
-      // when its axes are dynamic, and must already have it when they are fixed.
-      auto det = make_yolo_detector(a.detector.substr(5),
-                                    a.detect_size_given ? d.detect_size : cv::Size(), d);
-      if (!det) return det.error();
-      e.detector = std::move(det.value());
-    } else if (a.detector == "centernet") {
-      auto onnx = installed_model_path("centernet");
-      if (!onnx) return onnx.error();
-      auto det = make_centernet_detector(onnx.value(), d);
-      if (!det) return det.error();
-      e.detector = std::move(det.value());
-    } else if (a.detector == "nanodet") {
-      auto models = installed_models(default_cache_dir());
-      if (!models)
-        return make_error("the nanodet detector needs its model: " + models.error().message);
-      const auto m = std::find_if(models->begin(), models->end(),
-                                  [](const auto& x) { return x.name == "nanodet"; });
-      auto det = make_nanodet_detector(m->onnx.string(), d);
-      if (!det) return det.error();
-      e.detector = std::move(det.value());
-    } else {
-      return make_error("unknown detector '" + a.detector +
-                        "' (available: nanodet, centernet, hog, yolo:PATH.onnx)");
-    }
+    auto det = make_detector(a, d);
+    if (!det) return det.error();
+    e.detector = std::move(det.value());
   }
   if (e.detector && a.box_shape == "segment") {
     auto onnx = installed_model_path("selfie");

@@ -16,4 +16,9 @@ std::span<const CocoClass> coco_classes();
 std::optional<CocoClass> coco_by_name(std::string_view name);
 std::optional<CocoClass> coco_by_id(int id);
 
+// Faces are no COCO class; la3d gives them an id outside COCO's range.
+inline constexpr int kFaceClassId = 1000;
+// A class la3d can detect by name: a COCO class, or "face".
+std::optional<CocoClass> class_by_name(std::string_view name);
+
 }  // namespace la3d

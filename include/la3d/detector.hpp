@@ -41,6 +41,14 @@ Result<std::unique_ptr<Detector>> make_nanodet_detector(const std::string& onnx_
 Result<std::unique_ptr<Detector>> make_centernet_detector(const std::string& onnx_path,
                                                           const DetectOptions& options);
 
+// BlazeFace (back-camera model, 256x256) from `la3d models install`; reports class "face".
+Result<std::unique_ptr<Detector>> make_blazeface_detector(const std::string& onnx_path,
+                                                          const DetectOptions& options);
+
+// All that each of `parts` finds, best score first (e.g. people from one model, faces from
+// another).
+std::unique_ptr<Detector> make_union_detector(std::vector<std::unique_ptr<Detector>> parts);
+
 // Ultralytics YOLO (v5u/v8/v11) ONNX exports, detect or seg, imported for OpenCV on load (see
 // import_onnx_for_opencv). `size` fixes a dynamic input (0x0 = the export's own size).
 Result<std::unique_ptr<Detector>> make_yolo_detector(const std::string& onnx_path, cv::Size size,

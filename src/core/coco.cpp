@@ -47,6 +47,11 @@ std::optional<CocoClass> coco_by_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<CocoClass> class_by_name(std::string_view name) {
+  if (name == "face") return CocoClass{kFaceClassId, "face"};
+  return coco_by_name(name);
+}
+
 std::optional<CocoClass> coco_by_id(int id) {
   for (const auto& c : kClasses)
     if (c.id == id) return c;

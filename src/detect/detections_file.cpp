@@ -73,8 +73,9 @@ Result<Detection> parse_object(const json& o, cv::Size frame, int line_no) {
     return line_error(line_no, "object without a \"class\" name");
   Detection det;
   det.label = o["class"].get<std::string>();
-  const auto coco = coco_by_name(det.label);
-  if (!coco) return line_error(line_no, "unknown class '" + det.label + "' (COCO names expected)");
+  const auto coco = class_by_name(det.label);
+  if (!coco)
+    return line_error(line_no, "unknown class '" + det.label + "' (COCO names or face expected)");
   det.coco_id = coco->id;
   det.score = 1.f;
   if (o.contains("score")) {

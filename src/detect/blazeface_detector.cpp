@@ -1,0 +1,116 @@
+// BlazeFace (MediaPipe, back-camera model, 256x256) for --classes face: 896 anchors on two grids,
+// box offsets relative to the anchor, sigmoid scores, NMS.
+#include <opencv2/dnn.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "la3d/coco.hpp"
+#include "la3d/detector.hpp"
+
+namespace la3d {
+namespace {
+
+constexpr int kInput = 256;
+struct Grid {
+  int size, anchors;
+};
+constexpr Grid kGrids[] = {{16, 2}, {8, 6}};  // strides 16 and 32: 512 + 384 anchors
+// The model's box is the face proper; hair, ears and chin edge lie outside it.
+constexpr double kGrow = 1.25;
+
+class BlazeFaceDetector final : public Detector {
+ public:
+  BlazeFaceDetector(cv::dnn::Net net, DetectOptions o)
+      : net_(std::move(net)), options_(std::move(o)) {}
+  std::string name() const override { return "blazeface"; }
+
+  Result<std::vector<Detection>> detect(const cv::Mat& frame, long long) override {
+    const Letterbox lb = letterbox(frame, {kInput, kInput}, cv::Scalar::all(0));
+    cv::Mat rgb, input;
+    cv::cvtColor(lb.image, rgb, cv::COLOR_BGR2RGB);
+    rgb.convertTo(input, CV_32FC3, 1.0 / 127.5, -1.0);
+    const int dims[] = {1, kInput, kInput, 3};
+    std::vector<cv::Mat> outs;
+    try {
+      net_.setInput(cv::Mat(4, dims, CV_32F, input.data));
+      net_.forward(outs,
+                   std::vector<cv::String>{"Identity", "Identity_1", "Identity_2", "Identity_3"});
+    } catch (const cv::Exception& e) {
+      return make_error(std::string("blazeface inference failed: ") + e.what());
+    }
+    std::vector<Detection> candidates;
+    const cv::Rect frame_rect({0, 0}, frame.size());
+    for (int level = 0; level < 2; ++level) {
+      const float* scores = outs[level].ptr<float>();
+      const float* boxes = outs[level + 2].ptr<float>();
+      const Grid g = kGrids[level];
+      for (int y = 0, k = 0; y < g.size; ++y)
+        for (int x = 0; x < g.size; ++x)
+          for (int a = 0; a < g.anchors; ++a, ++k) {
+            const double logit = std::clamp(double(scores[k]), -100.0, 100.0);
+            const float score = float(1.0 / (1.0 + std::exp(-logit)));
+            if (score < options_.threshold) continue;
+            const float* r = boxes + size_t(k) * 16;
+            const double cx = (x + 0.5) / g.size * kInput + r[0],
+                         cy = (y + 0.5) / g.size * kInput + r[1];
+            const double w = r[2] * kGrow, h = r[3] * kGrow;
+            const double x1 = (cx - w / 2) / lb.scale, y1 = (cy - h / 2) / lb.scale;
+            const double x2 = (cx + w / 2) / lb.scale, y2 = (cy + h / 2) / lb.scale;
+            const int ix = int(std::floor(x1)), iy = int(std::floor(y1));
+            const cv::Rect box =
+                cv::Rect(ix, iy, int(std::ceil(x2)) - ix, int(std::ceil(y2)) - iy) & frame_rect;
+            if (!box.empty()) candidates.push_back({"face", kFaceClassId, score, box, {}});
+          }
+    }
+    return nms_per_class(std::move(candidates), 0.3f);
+  }
+
+ private:
+  cv::dnn::Net net_;
+  DetectOptions options_;
+};
+
+// Runs several detectors on each frame and reports all they find.
+class UnionDetector final : public Detector {
+ public:
+  explicit UnionDetector(std::vector<std::unique_ptr<Detector>> parts) : parts_(std::move(parts)) {}
+  std::string name() const override {
+    std::string n;
+    for (const auto& p : parts_) n += (n.empty() ? "" : "+") + p->name();
+    return n;
+  }
+  void reset() override {
+    for (auto& p : parts_) p->reset();
+  }
+  Result<std::vector<Detection>> detect(const cv::Mat& frame, long long index) override {
+    std::vector<Detection> all;
+    for (auto& p : parts_) {
+      auto found = p->detect(frame, index);
+      if (!found) return found;
+      for (auto& d : found.value()) all.push_back(std::move(d));
+    }
+    std::stable_sort(all.begin(), all.end(),
+                     [](const Detection& a, const Detection& b) { return a.score > b.score; });
+    return all;
+  }
+
+ private:
+  std::vector<std::unique_ptr<Detector>> parts_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Detector>> make_blazeface_detector(const std::string& onnx_path,
+                                                          const DetectOptions& options) {
+  try {
+    return std::unique_ptr<Detector>(
+        std::make_unique<BlazeFaceDetector>(cv::dnn::readNetFromONNX(onnx_path), options));
+  } catch (const cv::Exception& e) {
+    return make_error("cannot load " + onnx_path + ": " + e.what());
+  }
+}
+
+std::unique_ptr<Detector> make_union_detector(std::vector<std::unique_ptr<Detector>> parts) {
+  return std::make_unique<UnionDetector>(std::move(parts));
+}
+
+}  // namespace la3d
