@@ -21,6 +21,18 @@ namespace {
 
 using json = nlohmann::json;
 
+// The ONNX file of an installed embedded model; an error (the tests skip on it) when the cache has
+// none: `make test` installs them, a bare ctest on a fresh machine may not have them.
+Result<std::string> embedded_model(const std::string& name) {
+  auto models = installed_models(default_cache_dir());
+  if (!models)
+    return make_error("models not installed (" + models.error().message +
+                      "); `make test` installs them");
+  for (const auto& m : models.value())
+    if (m.name == name) return m.onnx.string();
+  return make_error("model " + name + " not installed");
+}
+
 std::string b64(const std::string& s) {
   static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -137,13 +149,8 @@ TEST(Converter, UnknownOpsAreRefusedByName) {
 class EmbeddedModel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EmbeddedModel, MatchesTfjs) {
-  auto models = installed_models(default_cache_dir());
-  if (!models)
-    GTEST_SKIP() << "models not installed (" << models.error().message
-                 << "); `make test` installs them";
-  const auto m = std::find_if(models->begin(), models->end(),
-                              [&](const auto& x) { return x.name == GetParam(); });
-  ASSERT_NE(m, models->end());
+  const auto onnx = embedded_model(GetParam());
+  if (!onnx) GTEST_SKIP() << onnx.error().message;
   const json fx =
       json::parse(std::ifstream(std::string(LA3D_FIXTURES_DIR) + "/" + GetParam() + "_tfjs.json"));
   std::vector<int> shape;
@@ -159,7 +166,7 @@ TEST_P(EmbeddedModel, MatchesTfjs) {
   } else {
     for (size_t k = 0; k < x.total(); ++k) x.ptr<float>()[k] = float((k * 7919) % 1000) / 1000.f;
   }
-  cv::dnn::Net net = cv::dnn::readNetFromONNX(m->onnx.string());
+  cv::dnn::Net net = cv::dnn::readNetFromONNX(onnx.value());
   net.setInput(x);
   std::vector<std::string> names;
   for (const auto& o : fx["outputs"]) {
@@ -202,17 +209,13 @@ namespace la3d {
 namespace {
 
 TEST(NanoDet, FindsThePlayerInMessi5) {
-  auto models = installed_models(default_cache_dir());
-  if (!models)
-    GTEST_SKIP() << "models not installed (" << models.error().message
-                 << "); `make test` installs them";
-  const auto m = std::find_if(models->begin(), models->end(),
-                              [](const auto& x) { return x.name == "nanodet"; });
+  const auto onnx = embedded_model("nanodet");
+  if (!onnx) GTEST_SKIP() << onnx.error().message;
   const cv::Mat img = cv::imread("/usr/share/doc/opencv-doc/examples/data/messi5.jpg");
   ASSERT_FALSE(img.empty()) << "opencv-doc's messi5.jpg is missing";
   DetectOptions o;
   o.threshold = 0.5f;
-  auto det = make_nanodet_detector(m->onnx.string(), o);
+  auto det = make_nanodet_detector(onnx.value(), o);
   ASSERT_TRUE(det.ok()) << det.error().message;
   auto found = det.value()->detect(img, 0);
   ASSERT_TRUE(found.ok());
@@ -226,7 +229,7 @@ TEST(NanoDet, FindsThePlayerInMessi5) {
   EXPECT_LE(best.box.area(), img.total());
   // Asking for another class finds no player.
   o.classes = {3};  // car
-  auto cars = make_nanodet_detector(m->onnx.string(), o);
+  auto cars = make_nanodet_detector(onnx.value(), o);
   EXPECT_TRUE(cars.value()->detect(img, 0)->empty());
 }
 
@@ -237,15 +240,8 @@ namespace la3d {
 namespace {
 
 TEST(SelfieSegmenter, GivesThePlayerASilhouette) {
-  auto models = installed_models(default_cache_dir());
-  if (!models)
-    GTEST_SKIP() << "models not installed (" << models.error().message
-                 << "); `make test` installs them";
-  auto path = [&](const std::string& name) {
-    return std::find_if(models->begin(), models->end(),
-                        [&](const auto& x) { return x.name == name; })
-        ->onnx.string();
-  };
+  if (auto any = embedded_model("nanodet"); !any) GTEST_SKIP() << any.error().message;
+  auto path = [](const std::string& name) { return embedded_model(name).value(); };
   const cv::Mat img = cv::imread("/usr/share/doc/opencv-doc/examples/data/messi5.jpg");
   DetectOptions o;
   o.threshold = 0.5f;
@@ -272,15 +268,11 @@ namespace la3d {
 namespace {
 
 TEST(CenterNet, FindsThePlayerInMessi5) {
-  auto models = installed_models(default_cache_dir());
-  if (!models)
-    GTEST_SKIP() << "models not installed (" << models.error().message
-                 << "); `make test` installs them";
-  const auto m = std::find_if(models->begin(), models->end(),
-                              [](const auto& x) { return x.name == "centernet"; });
+  const auto onnx = embedded_model("centernet");
+  if (!onnx) GTEST_SKIP() << onnx.error().message;
   DetectOptions o;
   o.threshold = 0.3f;
-  auto det = make_centernet_detector(m->onnx.string(), o);
+  auto det = make_centernet_detector(onnx.value(), o);
   ASSERT_TRUE(det.ok()) << det.error().message;
   auto found =
       det.value()->detect(cv::imread("/usr/share/doc/opencv-doc/examples/data/messi5.jpg"), 0);
@@ -298,15 +290,8 @@ namespace la3d {
 namespace {
 
 TEST(BlazeFace, FindsThePlayersFaceAndUnionAddsThePerson) {
-  auto models = installed_models(default_cache_dir());
-  if (!models)
-    GTEST_SKIP() << "models not installed (" << models.error().message
-                 << "); `make test` installs them";
-  auto path = [&](const std::string& name) {
-    return std::find_if(models->begin(), models->end(),
-                        [&](const auto& x) { return x.name == name; })
-        ->onnx.string();
-  };
+  if (auto any = embedded_model("nanodet"); !any) GTEST_SKIP() << any.error().message;
+  auto path = [](const std::string& name) { return embedded_model(name).value(); };
   const cv::Mat img = cv::imread("/usr/share/doc/opencv-doc/examples/data/messi5.jpg");
   DetectOptions faces;
   faces.threshold = 0.5f;

@@ -5,6 +5,7 @@
 
 #include "la3d/coco.hpp"
 #include "la3d/detector.hpp"
+#include "net_util.hpp"
 
 namespace la3d {
 namespace {
@@ -38,7 +39,6 @@ class BlazeFaceDetector final : public Detector {
       return make_error(std::string("blazeface inference failed: ") + e.what());
     }
     std::vector<Detection> candidates;
-    const cv::Rect frame_rect({0, 0}, frame.size());
     for (int level = 0; level < 2; ++level) {
       const float* scores = outs[level].ptr<float>();
       const float* boxes = outs[level + 2].ptr<float>();
@@ -55,9 +55,7 @@ class BlazeFaceDetector final : public Detector {
             const double w = r[2] * kGrow, h = r[3] * kGrow;
             const double x1 = (cx - w / 2) / lb.scale, y1 = (cy - h / 2) / lb.scale;
             const double x2 = (cx + w / 2) / lb.scale, y2 = (cy + h / 2) / lb.scale;
-            const int ix = int(std::floor(x1)), iy = int(std::floor(y1));
-            const cv::Rect box =
-                cv::Rect(ix, iy, int(std::ceil(x2)) - ix, int(std::ceil(y2)) - iy) & frame_rect;
+            const cv::Rect box = box_from_corners(x1, y1, x2, y2, frame.size());
             if (!box.empty()) candidates.push_back({"face", kFaceClassId, score, box, {}});
           }
     }
@@ -101,12 +99,10 @@ class UnionDetector final : public Detector {
 
 Result<std::unique_ptr<Detector>> make_blazeface_detector(const std::string& onnx_path,
                                                           const DetectOptions& options) {
-  try {
-    return std::unique_ptr<Detector>(
-        std::make_unique<BlazeFaceDetector>(cv::dnn::readNetFromONNX(onnx_path), options));
-  } catch (const cv::Exception& e) {
-    return make_error("cannot load " + onnx_path + ": " + e.what());
-  }
+  auto net = load_onnx_net(onnx_path);
+  if (!net) return net.error();
+  return std::unique_ptr<Detector>(
+      std::make_unique<BlazeFaceDetector>(std::move(net.value()), options));
 }
 
 std::unique_ptr<Detector> make_union_detector(std::vector<std::unique_ptr<Detector>> parts) {

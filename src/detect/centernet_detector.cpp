@@ -5,6 +5,7 @@
 
 #include "la3d/coco.hpp"
 #include "la3d/detector.hpp"
+#include "net_util.hpp"
 
 namespace la3d {
 namespace {
@@ -59,15 +60,12 @@ class CenterNetDetector final : public Detector {
               [](const Peak& a, const Peak& b) { return a.score > b.score; });
     if (peaks.size() > size_t(kTop)) peaks.resize(kTop);
     std::vector<Detection> out;
-    const cv::Rect frame_rect({0, 0}, frame.size());
     for (const Peak& p : peaks) {
       const float* s = wh + (size_t(p.y) * kGrid + p.x) * 4;
       const double stride = double(kInput) / kGrid;
       const double x1 = (stride * p.x - s[0]) / lb.scale, y1 = (stride * p.y - s[1]) / lb.scale;
       const double x2 = (stride * p.x + s[2]) / lb.scale, y2 = (stride * p.y + s[3]) / lb.scale;
-      const int ix = int(std::floor(x1)), iy = int(std::floor(y1));
-      const cv::Rect box =
-          cv::Rect(ix, iy, int(std::ceil(x2)) - ix, int(std::ceil(y2)) - iy) & frame_rect;
+      const cv::Rect box = box_from_corners(x1, y1, x2, y2, frame.size());
       if (!box.empty())
         out.push_back({std::string(classes[p.c].name), classes[p.c].id, p.score, box, {}});
     }
@@ -83,12 +81,10 @@ class CenterNetDetector final : public Detector {
 
 Result<std::unique_ptr<Detector>> make_centernet_detector(const std::string& onnx_path,
                                                           const DetectOptions& options) {
-  try {
-    return std::unique_ptr<Detector>(
-        std::make_unique<CenterNetDetector>(cv::dnn::readNetFromONNX(onnx_path), options));
-  } catch (const cv::Exception& e) {
-    return make_error("cannot load " + onnx_path + ": " + e.what());
-  }
+  auto net = load_onnx_net(onnx_path);
+  if (!net) return net.error();
+  return std::unique_ptr<Detector>(
+      std::make_unique<CenterNetDetector>(std::move(net.value()), options));
 }
 
 }  // namespace la3d

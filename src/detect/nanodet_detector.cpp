@@ -5,6 +5,7 @@
 
 #include "la3d/coco.hpp"
 #include "la3d/detector.hpp"
+#include "net_util.hpp"
 
 namespace la3d {
 
@@ -70,7 +71,6 @@ class NanoDetDetector final : public Detector {
     }
     std::vector<Detection> candidates;
     const auto classes = coco_classes();
-    const cv::Rect frame_rect({0, 0}, frame.size());
     for (int level = 0; level < 3; ++level) {
       const int stride = kStrides[level], grid = kInput / stride;
       const float* scores = outs[level].ptr<float>();
@@ -79,11 +79,10 @@ class NanoDetDetector final : public Detector {
         const float* s = scores + cell * 80;
         for (int c = 0; c < 80; ++c) {
           if (s[c] < options_.threshold || !options_.classes.contains(classes[c].id)) continue;
-          const cv::Rect box =
-              decode_box(dists + cell * 4 * kBins, cell % grid, cell / grid, stride, lb.scale);
-          const cv::Rect clipped = box & frame_rect;
-          if (clipped.empty()) continue;
-          candidates.push_back({std::string(classes[c].name), classes[c].id, s[c], clipped, {}});
+          const cv::Rect box = decode_box(dists + cell * 4 * kBins, cell % grid, cell / grid,
+                                          stride, lb.scale, frame.size());
+          if (!box.empty())
+            candidates.push_back({std::string(classes[c].name), classes[c].id, s[c], box, {}});
         }
       }
     }
@@ -92,7 +91,8 @@ class NanoDetDetector final : public Detector {
 
  private:
   // Generalized focal loss head: each side's distance is the expectation of a softmax over bins.
-  static cv::Rect decode_box(const float* d, int col, int row, int stride, double scale) {
+  static cv::Rect decode_box(const float* d, int col, int row, int stride, double scale,
+                             cv::Size frame) {
     double side[4];
     for (int k = 0; k < 4; ++k) {
       const float* bins = d + k * kBins;
@@ -106,10 +106,8 @@ class NanoDetDetector final : public Detector {
       side[k] = expect / sum * stride;
     }
     const double cx = (col + 0.5) * stride, cy = (row + 0.5) * stride;
-    const double x1 = (cx - side[0]) / scale, y1 = (cy - side[1]) / scale;
-    const double x2 = (cx + side[2]) / scale, y2 = (cy + side[3]) / scale;
-    const int ix1 = int(std::floor(x1)), iy1 = int(std::floor(y1));
-    return {ix1, iy1, int(std::ceil(x2)) - ix1, int(std::ceil(y2)) - iy1};
+    return box_from_corners((cx - side[0]) / scale, (cy - side[1]) / scale, (cx + side[2]) / scale,
+                            (cy + side[3]) / scale, frame);
   }
 
   cv::dnn::Net net_;
@@ -120,13 +118,10 @@ class NanoDetDetector final : public Detector {
 
 Result<std::unique_ptr<Detector>> make_nanodet_detector(const std::string& onnx_path,
                                                         const DetectOptions& options) {
-  try {
-    cv::dnn::Net net = cv::dnn::readNetFromONNX(onnx_path);
-    if (net.empty()) return make_error("cannot load " + onnx_path);
-    return std::unique_ptr<Detector>(std::make_unique<NanoDetDetector>(std::move(net), options));
-  } catch (const cv::Exception& e) {
-    return make_error("cannot load " + onnx_path + ": " + e.what());
-  }
+  auto net = load_onnx_net(onnx_path);
+  if (!net) return net.error();
+  return std::unique_ptr<Detector>(
+      std::make_unique<NanoDetDetector>(std::move(net.value()), options));
 }
 
 }  // namespace la3d

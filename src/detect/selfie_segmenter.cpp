@@ -4,6 +4,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "la3d/detector.hpp"
+#include "net_util.hpp"
 
 namespace la3d {
 namespace {
@@ -70,13 +71,10 @@ class SelfieSegmenter final : public Detector {
 
 Result<std::unique_ptr<Detector>> make_selfie_segmenter(std::unique_ptr<Detector> inner,
                                                         const std::string& onnx_path) {
-  try {
-    cv::dnn::Net net = cv::dnn::readNetFromONNX(onnx_path);
-    return std::unique_ptr<Detector>(
-        std::make_unique<SelfieSegmenter>(std::move(inner), std::move(net)));
-  } catch (const cv::Exception& e) {
-    return make_error("cannot load " + onnx_path + ": " + e.what());
-  }
+  auto net = load_onnx_net(onnx_path);
+  if (!net) return net.error();
+  return std::unique_ptr<Detector>(
+      std::make_unique<SelfieSegmenter>(std::move(inner), std::move(net.value())));
 }
 
 }  // namespace la3d

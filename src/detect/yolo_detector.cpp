@@ -4,6 +4,7 @@
 
 #include "la3d/coco.hpp"
 #include "la3d/models.hpp"
+#include "net_util.hpp"
 #include "yolo_decode.hpp"
 
 namespace la3d {
@@ -40,7 +41,6 @@ std::vector<Detection> decode_yolo(const cv::Mat& out0, const cv::Mat& protos,
   const float* t = out0.ptr<float>();
   auto at = [&](int row, int anchor) { return t[size_t(row) * n + anchor]; };
   const auto coco = coco_classes();
-  const cv::Rect frame_rect({0, 0}, g.frame);
 
   struct Candidate {
     int anchor, cls;
@@ -53,11 +53,9 @@ std::vector<Detection> decode_yolo(const cv::Mat& out0, const cv::Mat& protos,
       const float score = at(4 + c, a);
       if (score < options.threshold || !options.classes.contains(coco[c].id)) continue;
       const double cx = at(0, a), cy = at(1, a), w = at(2, a), h = at(3, a);
-      const int x1 = int(std::floor((cx - w / 2) / g.scale)),
-                y1 = int(std::floor((cy - h / 2) / g.scale));
-      const int x2 = int(std::ceil((cx + w / 2) / g.scale)),
-                y2 = int(std::ceil((cy + h / 2) / g.scale));
-      const cv::Rect box = cv::Rect(x1, y1, x2 - x1, y2 - y1) & frame_rect;
+      const cv::Rect box =
+          box_from_corners((cx - w / 2) / g.scale, (cy - h / 2) / g.scale, (cx + w / 2) / g.scale,
+                           (cy + h / 2) / g.scale, g.frame);
       if (!box.empty()) by_class[c].push_back({a, c, score, box});
     }
   std::vector<Candidate> kept;

@@ -1,0 +1,18 @@
+#pragma once
+// Small pieces every CNN detector needs, kept in one place.
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+#include <string>
+
+#include "la3d/result.hpp"
+
+namespace la3d {
+
+// OpenCV's ONNX reader throws; detectors return its failure as an error naming the file.
+Result<cv::dnn::Net> load_onnx_net(const std::string& path);
+
+// The integer box that contains the float corners (x1, y1)-(x2, y2), clipped to `frame`: rounding
+// outwards, since a box that is a pixel too small shows a pixel of the person.
+cv::Rect box_from_corners(double x1, double y1, double x2, double y2, cv::Size frame);
+
+}  // namespace la3d
