@@ -39,9 +39,9 @@ namespace {
 
 void print_models(const std::vector<InstalledModel>& models) {
   for (const auto& m : models)
-    std::cout << fmt::format("{:<15} input {:<14} {}\n{:<15} {}\n", m.name,
-                             fmt::format("{}", fmt::join(m.input_shape, "x")), m.task, "",
-                             m.onnx.string());
+    std::cout << fmt::format("{:<15} input {:<14} {} -> {}\n{:<15} {}\n", m.name,
+                             fmt::format("{}", fmt::join(m.input_shape, "x")), m.task, m.classes,
+                             "", m.onnx.string());
 }
 
 }  // namespace

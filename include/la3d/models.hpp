@@ -43,8 +43,9 @@ Result<OnnxModel> import_onnx_for_opencv(const std::filesystem::path& onnx_path,
 std::filesystem::path default_cache_dir();
 
 struct InstalledModel {
-  std::string name;  // nanodet, centernet, blazeface-back, selfie
-  std::string task;  // what the model is for, one line
+  std::string name;     // nanodet, centernet, blazeface-back, selfie
+  std::string task;     // what the model is for, one line
+  std::string classes;  // what it reports: "80 COCO classes", "face", ...
   std::filesystem::path onnx, tfjs_json;
   std::vector<int64_t> input_shape;  // in the model's own layout
   std::vector<std::string> outputs;

@@ -21,6 +21,7 @@ constexpr int kConverterVersion = 2;
 struct ModelSpec {
   const char* name;
   const char* task;
+  const char* classes;
   std::vector<std::string> cut;  // graph outputs; empty = the model's signature
 };
 
@@ -28,12 +29,13 @@ struct ModelSpec {
 // which la3d decodes itself.
 const std::vector<ModelSpec>& specs() {
   static const std::vector<ModelSpec> kSpecs = {
-      {"nanodet", "COCO-80 object detector (NanoDet, GFL head), 416x416", {}},
+      {"nanodet", "object detector (NanoDet, GFL head)", "80 COCO classes", {}},
       {"centernet",
-       "COCO-80 object detector (CenterNet MobileNetV3), 512x512",
+       "object detector (CenterNet MobileNetV3)",
+       "80 COCO classes",
        {"tower_0/keypoints", "tower_0/wh"}},
-      {"blazeface-back", "face detector (BlazeFace, back camera), 256x256", {}},
-      {"selfie", "person segmentation (MediaPipe selfie), 256x256", {}},
+      {"blazeface-back", "face detector (BlazeFace, back camera)", "face", {}},
+      {"selfie", "person segmentation (MediaPipe selfie)", "person silhouette (mask)", {}},
   };
   return kSpecs;
 }
@@ -142,7 +144,8 @@ Result<std::vector<InstalledModel>> installed_models(const fs::path& cache) {
                         " is not installed (run: la3d models install)");
     InstalledModel m;
     m.name = spec.name;
-    m.task = (*it)["task"].get<std::string>();
+    m.task = spec.task;
+    m.classes = spec.classes;
     m.onnx = models_dir(cache) / (*it)["onnx"].get<std::string>();
     m.tfjs_json = models_dir(cache) / (*it)["tfjs"].get<std::string>();
     m.input_shape = (*it)["input_shape"].get<std::vector<int64_t>>();
@@ -183,6 +186,7 @@ Result<std::vector<InstalledModel>> install_models(const fs::path& cache, bool& 
     InstalledModel m;
     m.name = spec.name;
     m.task = spec.task;
+    m.classes = spec.classes;
     m.tfjs_json = tfjs / (std::string(spec.name) + ".json");
     m.onnx = dir / (std::string(spec.name) + ".onnx");
     auto onnx = convert_tfjs_to_onnx(m.tfjs_json, {spec.cut});
