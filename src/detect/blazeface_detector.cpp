@@ -26,13 +26,11 @@ class BlazeFaceDetector final : public Detector {
 
   Result<std::vector<Detection>> detect(const cv::Mat& frame, long long) override {
     const Letterbox lb = letterbox(frame, {kInput, kInput}, cv::Scalar::all(0));
-    cv::Mat rgb, input;
-    cv::cvtColor(lb.image, rgb, cv::COLOR_BGR2RGB);
-    rgb.convertTo(input, CV_32FC3, 1.0 / 127.5, -1.0);
-    const int dims[] = {1, kInput, kInput, 3};
+    cv::Mat storage;
+    const cv::Mat input = nhwc_rgb_input(lb.image, 1.0 / 127.5, -1.0, storage);
     std::vector<cv::Mat> outs;
     try {
-      net_.setInput(cv::Mat(4, dims, CV_32F, input.data));
+      net_.setInput(input);
       net_.forward(outs,
                    std::vector<cv::String>{"Identity", "Identity_1", "Identity_2", "Identity_3"});
     } catch (const cv::Exception& e) {

@@ -20,13 +20,11 @@ class CenterNetDetector final : public Detector {
 
   Result<std::vector<Detection>> detect(const cv::Mat& frame, long long) override {
     const Letterbox lb = letterbox(frame, {kInput, kInput}, cv::Scalar::all(0));
-    cv::Mat rgb, input;
-    cv::cvtColor(lb.image, rgb, cv::COLOR_BGR2RGB);
-    rgb.convertTo(input, CV_32FC3);  // 0..255, no normalisation: the graph has it built in
-    const int dims[] = {1, kInput, kInput, 3};
+    cv::Mat storage;
+    const cv::Mat input = nhwc_rgb_input(lb.image, 1.0, 0.0, storage);
     std::vector<cv::Mat> outs;
     try {
-      net_.setInput(cv::Mat(4, dims, CV_32F, input.data));
+      net_.setInput(input);
       net_.forward(outs, std::vector<cv::String>{"tower_0_keypoints", "tower_0_wh"});
     } catch (const cv::Exception& e) {
       return make_error(std::string("centernet inference failed: ") + e.what());

@@ -1,6 +1,7 @@
 #include "net_util.hpp"
 
 #include <cmath>
+#include <opencv2/imgproc.hpp>
 
 namespace la3d {
 
@@ -12,6 +13,14 @@ Result<cv::dnn::Net> load_onnx_net(const std::string& path) {
   } catch (const cv::Exception& e) {
     return make_error("cannot load " + path + ": " + e.what());
   }
+}
+
+cv::Mat nhwc_rgb_input(const cv::Mat& bgr, double scale, double shift, cv::Mat& storage) {
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  rgb.convertTo(storage, CV_32FC3, scale, shift);
+  const int dims[] = {1, storage.rows, storage.cols, 3};
+  return cv::Mat(4, dims, CV_32F, storage.data);
 }
 
 cv::Rect box_from_corners(double x1, double y1, double x2, double y2, cv::Size frame) {

@@ -45,12 +45,9 @@ class SelfieSegmenter final : public Detector {
 
  private:
   Result<cv::Mat1b> silhouette(const cv::Mat& crop) {
-    cv::Mat rgb, resized, input;
-    cv::cvtColor(crop, rgb, cv::COLOR_BGR2RGB);
-    cv::resize(rgb, resized, {kSide, kSide}, 0, 0, cv::INTER_LINEAR);
-    resized.convertTo(input, CV_32FC3, 1.0 / 255);
-    const int dims[] = {1, kSide, kSide, 3};  // the model keeps TF.js's NHWC input
-    cv::Mat blob(4, dims, CV_32F, input.data);
+    cv::Mat resized, storage;
+    cv::resize(crop, resized, {kSide, kSide}, 0, 0, cv::INTER_LINEAR);
+    const cv::Mat blob = nhwc_rgb_input(resized, 1.0 / 255, 0.0, storage);
     cv::Mat out;
     try {
       net_.setInput(blob);
