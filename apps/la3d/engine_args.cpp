@@ -86,7 +86,9 @@ void add_engine_options(CLI::App& app, EngineArgs& a) {
   app.add_option("-m,--method", a.method, "AN method (see `la3d methods`)")->capture_default_str();
   app.add_option("--input-size", a.input_size, "resize frames to exactly W H first (-is)")
       ->expected(2);
-  app.add_option("--detect-size", a.detect_size, "detection size W H (-ods)")
+  app.add_option("--detect-size", a.detect_size,
+                 "detection size W H (-ods): frame width for hog, input size of a dynamic yolo "
+                 "export; nanodet and centernet use their own")
       ->each([&a](const std::string&) { a.detect_size_given = true; })
       ->expected(2)
       ->capture_default_str();
