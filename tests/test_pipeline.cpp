@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <opencv2/imgproc.hpp>
+#include <set>
 
 #include "la3d/pipeline.hpp"
 #include "test_util.hpp"
@@ -108,6 +109,51 @@ TEST(Summary, MedianAndNearestRankP95) {
   EXPECT_DOUBLE_EQ(s.median, 50.5);
   EXPECT_DOUBLE_EQ(s.p95, 95);
   EXPECT_DOUBLE_EQ(s.mean, 50.5);
+}
+
+}  // namespace
+}  // namespace la3d
+
+namespace la3d {
+namespace {
+
+TEST(Tiles, CoverTheFrameWithOverlap) {
+  for (int n : {2, 3, 4}) {
+    const cv::Size frame(768, 576);
+    const auto t = tiles(frame, n);
+    ASSERT_EQ(t.size(), size_t(n * n));
+    cv::Mat1b covered(frame, uchar(0));
+    for (const auto& r : t) {
+      EXPECT_EQ(r & cv::Rect({0, 0}, frame), r);
+      covered(r).setTo(255);
+    }
+    EXPECT_EQ(cv::countNonZero(covered), frame.area()) << n;
+    EXPECT_GT((t[0] & t[1]).area(), 0) << "neighbours overlap";
+  }
+  EXPECT_TRUE(tiles({100, 100}, 1).empty());
+}
+
+// Reports one box at (5, 5) of whatever image it is given.
+class CornerDetector final : public Detector {
+ public:
+  std::string name() const override { return "corner"; }
+  Result<std::vector<Detection>> detect(const cv::Mat&, long long) override {
+    return std::vector<Detection>{{"person", 1, 0.9f, {5, 5, 10, 10}, {}}};
+  }
+};
+
+TEST(Tiles, BoxesComeBackInFrameCoordinatesAndDuplicatesMerge) {
+  auto tiled = make_tiled_detector(std::make_unique<CornerDetector>(), 2);
+  const cv::Mat frame(100, 200, CV_8UC3, cv::Scalar::all(0));
+  auto found = tiled->detect(frame, 0);
+  ASSERT_TRUE(found.ok());
+  std::set<std::pair<int, int>> corners;
+  for (const auto& d : found.value()) corners.insert({d.box.x, d.box.y});
+  const auto t = tiles(frame.size(), 2);
+  std::set<std::pair<int, int>> want;
+  for (const auto& r : t) want.insert({r.x + 5, r.y + 5});  // the whole frame's (5, 5) is tile 0's
+  EXPECT_EQ(corners, want);
+  EXPECT_EQ(found->size(), 4u);
 }
 
 }  // namespace

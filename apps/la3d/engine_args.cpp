@@ -107,6 +107,11 @@ void add_engine_options(CLI::App& app, EngineArgs& a) {
   app.add_option("--detect-every", a.detect_every,
                  "run the detector on every K-th frame and track in between")
       ->capture_default_str();
+  app.add_option(
+         "--tiles", a.tiles,
+         "also detect on an N x N grid of overlapping tiles: small people found, (N*N+1)x the cost")
+      ->check(CLI::Range(1, 8))
+      ->capture_default_str();
   app.add_option("--mask", a.box_shape,
                  "mask of box-only detections: box, ellipse, or segment (person silhouettes from "
                  "the selfie model)")
@@ -193,6 +198,8 @@ Result<Engine> build_engine(const EngineArgs& a) {
     if (!det) return det.error();
     e.detector = std::move(det.value());
   }
+  if (e.detector && a.tiles > 1 && a.detections_file.empty())
+    e.detector = make_tiled_detector(std::move(e.detector), a.tiles);
   if (e.detector && a.box_shape == "segment") {
     auto onnx = installed_model_path("selfie");
     if (!onnx) return onnx.error();

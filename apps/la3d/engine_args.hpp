@@ -20,6 +20,7 @@ struct EngineArgs {
   std::string detections_file;  // --detections
   int hold = -1;                // -1: 5 frames for a detector, 0 for --detections
   int detect_every = 1;
+  int tiles = 1;  // detector also on a tiles x tiles grid
   std::string box_shape = "box";
   double mask_scale = 1.0;
   int mask_dilate = 0;

@@ -49,6 +49,13 @@ Result<std::unique_ptr<Detector>> make_blazeface_detector(const std::string& onn
 // another).
 std::unique_ptr<Detector> make_union_detector(std::vector<std::unique_ptr<Detector>> parts);
 
+// Runs `inner` on the whole frame and on a per_side x per_side grid of overlapping tiles (each
+// about 1/(0.8 per_side + 0.2) of the frame per side), merging by NMS: small people are seen about
+// per_side times larger, at (per_side^2 + 1) times the cost.
+std::unique_ptr<Detector> make_tiled_detector(std::unique_ptr<Detector> inner, int per_side);
+// The tiles it uses; empty for per_side < 2.
+std::vector<cv::Rect> tiles(cv::Size frame, int per_side);
+
 // Ultralytics YOLO (v5u/v8/v11) ONNX exports, detect or seg, imported for OpenCV on load (see
 // import_onnx_for_opencv). `size` fixes a dynamic input (0x0 = the export's own size).
 Result<std::unique_ptr<Detector>> make_yolo_detector(const std::string& onnx_path, cv::Size size,
