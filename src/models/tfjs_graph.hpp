@@ -27,7 +27,8 @@ Tensor transpose(const Tensor& t, const std::vector<int>& perm);
 Tensor reshape(Tensor t, std::vector<int64_t> shape);
 // numpy broadcasting of two shapes, and an elementwise op over broadcast constants.
 std::vector<int64_t> broadcast_shapes(std::vector<int64_t> a, std::vector<int64_t> b);
-Tensor fold_binary(const Tensor& a, const Tensor& b, const std::function<double(double, double)>& op);
+Tensor fold_binary(const Tensor& a, const Tensor& b,
+                   const std::function<double(double, double)>& op);
 
 struct TfNode {
   std::string name, op;
