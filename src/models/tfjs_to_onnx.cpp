@@ -38,7 +38,10 @@ Perm inverse(const Perm& p) {
 }
 std::string str(const Shape& s) {
   std::string out = "[";
-  for (size_t k = 0; k < s.size(); ++k) out += (k ? "," : "") + std::to_string(s[k]);
+  for (size_t k = 0; k < s.size(); ++k) {
+    if (k) out += ',';  // appended piecewise: g++ 12 warns falsely (-Wrestrict) on "," + string
+    out += std::to_string(s[k]);
+  }
   return out + "]";
 }
 
