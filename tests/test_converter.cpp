@@ -24,13 +24,11 @@ using json = nlohmann::json;
 // The ONNX file of an installed embedded model; an error (the tests skip on it) when the cache has
 // none: `make test` installs them, a bare ctest on a fresh machine may not have them.
 Result<std::string> embedded_model(const std::string& name) {
-  auto models = installed_models(default_cache_dir());
-  if (!models)
-    return make_error("models not installed (" + models.error().message +
+  auto m = installed_model(default_cache_dir(), name);
+  if (!m)
+    return make_error("models not installed (" + m.error().message +
                       "); `make test` installs them");
-  for (const auto& m : models.value())
-    if (m.name == name) return m.onnx.string();
-  return make_error("model " + name + " not installed");
+  return m->onnx.string();
 }
 
 std::string b64(const std::string& s) {
@@ -187,6 +185,7 @@ TEST_P(EmbeddedModel, MatchesTfjs) {
           std::max(worst, std::abs(got[s[0].get<size_t>()] - want) / std::max(1.0, std::abs(want)));
     }
     EXPECT_LT(worst, 1e-3) << GetParam() << " " << names[k];
+    RecordProperty(names[k] + "_worst_rel", std::to_string(worst));
     double sum = 0;
     for (size_t i = 0; i < outs[k].total(); ++i) sum += got[i];
     EXPECT_NEAR(sum, o["sum"].get<double>(), 1e-4 * std::max(1.0, o["abs_sum"].get<double>()))

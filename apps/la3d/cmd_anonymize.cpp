@@ -132,7 +132,10 @@ double elapsed_ms(std::chrono::steady_clock::time_point t0) {
 class Runner {
  public:
   Runner(const AnonymizeArgs& a, Engine& e, DetectionsWriter* dw)
-      : a_(a), pipeline_(e.options, std::move(e.detector)), dw_(dw) {}
+      : a_(a),
+        input_size_(e.options.input_size),
+        pipeline_(e.options, std::move(e.detector)),
+        dw_(dw) {}
 
   Status run(const Job& job) {
     return job.kind == InputKind::Image ? run_image(job) : run_video(job);
@@ -181,7 +184,7 @@ class Runner {
     auto src = VideoSource::open(job.input);
     if (!src) return src.error();
     VideoSource& source = *src.value();
-    const cv::Size size = output_size(source.size());
+    const cv::Size size = input_size_.value_or(source.size());
     auto out = output_path(a_, job, size);
     if (!out) return out.error();
     std::unique_ptr<VideoSink> sink;
@@ -220,12 +223,8 @@ class Runner {
     return Ok{};
   }
 
-  cv::Size output_size(cv::Size source) const {
-    if (a_.engine.input_size.size() == 2) return {a_.engine.input_size[0], a_.engine.input_size[1]};
-    return source;
-  }
-
   const AnonymizeArgs& a_;
+  std::optional<cv::Size> input_size_;  // -is: frames leave the pipeline at this size
   FramePipeline pipeline_;
   DetectionsWriter* dw_;
   Totals totals_;

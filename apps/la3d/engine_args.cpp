@@ -27,11 +27,9 @@ Result<cv::Size> parse_size(const std::vector<int>& v, const char* what) {
 
 // The ONNX file of an embedded model, or an error saying how to install it.
 Result<std::string> installed_model_path(const std::string& name) {
-  auto models = installed_models(default_cache_dir());
-  if (!models) return make_error("the " + name + " model is needed: " + models.error().message);
-  for (const auto& m : models.value())
-    if (m.name == name) return m.onnx.string();
-  return make_error("the " + name + " model is not installed (run: la3d models install)");
+  auto m = installed_model(default_cache_dir(), name);
+  if (!m) return make_error("the " + name + " model is needed: " + m.error().message);
+  return m->onnx.string();
 }
 
 // The detector for the COCO classes in `d`, as --detector names it.

@@ -76,12 +76,13 @@ cv::Size adaptive_pixel_block(cv::Size crop, double r, const AnParams& params);
 // frame, never from a partly anonymized one.
 class Anonymizer {
  public:
-  explicit Anonymizer(AnParams params) : params_(params) {}
+  explicit Anonymizer(AnParams params);
   const AnParams& params() const { return params_; }
   void apply(cv::Mat& frame, std::span<const Instance> instances) const;
 
  private:
   AnParams params_;
+  cv::Mat mask_lut_;  // mask: the blend of every 8-bit value with the colour, made once
 };
 
 }  // namespace la3d

@@ -63,5 +63,8 @@ Result<std::vector<InstalledModel>> install_models(const std::filesystem::path& 
 
 // What is installed, checksums verified; an error names what is missing or damaged.
 Result<std::vector<InstalledModel>> installed_models(const std::filesystem::path& cache_dir);
+// One installed model, only its own checksum verified (detectors load one or two of the four).
+Result<InstalledModel> installed_model(const std::filesystem::path& cache_dir,
+                                       const std::string& name);
 
 }  // namespace la3d

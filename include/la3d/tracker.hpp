@@ -38,6 +38,7 @@ class TrackingDetector final : public Detector {
     long long last_seen = 0;  // frame index of `last`
   };
   std::vector<Detection> predict_all(long long index, cv::Size frame) const;
+  long long kept_frames() const;
   void update(std::vector<Detection>& detections, long long index);
 
   std::unique_ptr<Detector> inner_;

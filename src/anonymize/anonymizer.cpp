@@ -21,9 +21,8 @@ cv::Mat blend_lut(const AnParams& p) {
   return lut;
 }
 
-void mask_patches(const cv::Mat& frame, std::span<const Instance> inst, const AnParams& p,
+void mask_patches(const cv::Mat& frame, std::span<const Instance> inst, const cv::Mat& lut,
                   Patches& out) {
-  const cv::Mat lut = blend_lut(p);
   for (size_t i = 0; i < inst.size(); ++i) cv::LUT(frame(inst[i].box), lut, out[i]);
 }
 
@@ -132,13 +131,17 @@ void adaptive_patches(const cv::Mat& frame, std::span<const Instance> inst, cons
 
 }  // namespace
 
+Anonymizer::Anonymizer(AnParams params) : params_(params) {
+  if (params_.method == Method::Mask) mask_lut_ = blend_lut(params_);
+}
+
 void Anonymizer::apply(cv::Mat& frame, std::span<const Instance> instances) const {
   if (params_.method == Method::NoAn || instances.empty() || frame.empty()) return;
   CV_Assert(frame.type() == CV_8UC3);
   Patches patches(instances.size());
   switch (params_.method) {
     case Method::Mask:
-      mask_patches(frame, instances, params_, patches);
+      mask_patches(frame, instances, mask_lut_, patches);
       break;
     case Method::Edge:
       edge_patches(frame, instances, params_, patches);

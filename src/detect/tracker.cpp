@@ -36,6 +36,12 @@ std::string TrackingDetector::name() const {
   return inner_->name() + "+tracking";
 }
 
+// Frames a track outlives its last detection: the hold, and never less than the frames skipped by
+// --detect-every, which must not count against it.
+long long TrackingDetector::kept_frames() const {
+  return std::max<long long>(options_.hold, options_.detect_every - 1);
+}
+
 void TrackingDetector::reset() {
   tracks_.clear();
   inner_->reset();
@@ -49,9 +55,8 @@ Result<std::vector<Detection>> TrackingDetector::detect(const cv::Mat& frame, lo
   update(out, index);
   // Tracks not seen in this frame are still shown, where they are expected to be now.
   for (const Detection& held : predict_all(index, frame.size())) {
-    const bool covered = std::any_of(out.begin(), out.end(), [&](const Detection& d) {
-      return d.box == held.box || (d.box & held.box) == held.box;
-    });
+    const bool covered = std::any_of(
+        out.begin(), out.end(), [&](const Detection& d) { return (d.box & held.box) == held.box; });
     if (!covered) out.push_back(held);
   }
   return out;
@@ -96,17 +101,15 @@ void TrackingDetector::update(std::vector<Detection>& detections, long long inde
     if (!det_used[d]) tracks_.push_back({detections[d], {0, 0}, false, index});
   // A track is dropped once it has been unseen longer than the hold; skipped frames
   // (--detect-every) never count against it.
-  const long long keep = std::max<long long>(options_.hold, options_.detect_every - 1);
-  std::erase_if(tracks_, [&](const Track& t) { return index - t.last_seen > keep; });
+  std::erase_if(tracks_, [&](const Track& t) { return index - t.last_seen > kept_frames(); });
 }
 
 std::vector<Detection> TrackingDetector::predict_all(long long index, cv::Size frame) const {
   std::vector<Detection> out;
   const cv::Rect frame_rect({0, 0}, frame);
-  const long long keep = std::max<long long>(options_.hold, options_.detect_every - 1);
   for (const Track& t : tracks_) {
     const long long dt = index - t.last_seen;
-    if (dt <= 0 || dt > keep) continue;
+    if (dt <= 0 || dt > kept_frames()) continue;
     // Uncertainty grows outwards: a held box only ever covers more than the person did. It grows
     // with the box's larger side (a person's height), since a walker moves a few percent of their
     // height per frame whatever their width.

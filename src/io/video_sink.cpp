@@ -80,7 +80,6 @@ class LibavVideoSink final : public VideoSink {
       enc_->flags |= AV_CODEC_FLAG_QSCALE;
       enc_->global_quality = FF_QP2LAMBDA * 3;
     }
-    if (o.bitrate_kbps > 0) enc_->bit_rate = int64_t(o.bitrate_kbps) * 1000;
     enc_->thread_count = 0;
     err = avcodec_open2(enc_, codec, &opts);
     av_dict_free(&opts);

@@ -120,7 +120,9 @@ fs::path default_cache_dir() {
   return fs::temp_directory_path() / "la3d-cache";
 }
 
-Result<std::vector<InstalledModel>> installed_models(const fs::path& cache) {
+namespace {
+
+Result<json> read_manifest(const fs::path& cache) {
   const fs::path manifest = models_dir(cache) / "manifest.json";
   std::ifstream in(manifest);
   if (!in)
@@ -135,29 +137,54 @@ Result<std::vector<InstalledModel>> installed_models(const fs::path& cache) {
   if (j.value("converter", 0) != kConverterVersion)
     return make_error("models in " + models_dir(cache).string() +
                       " were converted by another la3d version (run: la3d models install)");
+  return j;
+}
+
+// One model of the manifest, its checksum verified.
+Result<InstalledModel> verified(const json& manifest, const ModelSpec& spec,
+                                const fs::path& cache) {
+  const auto it = std::find_if(manifest["models"].begin(), manifest["models"].end(),
+                               [&](const json& m) { return m.value("name", "") == spec.name; });
+  if (it == manifest["models"].end())
+    return make_error(std::string("model ") + spec.name +
+                      " is not installed (run: la3d models install)");
+  InstalledModel m;
+  m.name = spec.name;
+  m.task = spec.task;
+  m.classes = spec.classes;
+  m.onnx = models_dir(cache) / (*it)["onnx"].get<std::string>();
+  m.tfjs_json = models_dir(cache) / (*it)["tfjs"].get<std::string>();
+  m.input_shape = (*it)["input_shape"].get<std::vector<int64_t>>();
+  m.outputs = (*it)["outputs"].get<std::vector<std::string>>();
+  m.sha256 = (*it)["sha256"].get<std::string>();
+  auto sum = sha256_of(m.onnx);
+  if (!sum || sum.value() != m.sha256)
+    return make_error("model " + m.name + " is missing or damaged at " + m.onnx.string() +
+                      " (run: la3d models install)");
+  return m;
+}
+
+}  // namespace
+
+Result<std::vector<InstalledModel>> installed_models(const fs::path& cache) {
+  auto manifest = read_manifest(cache);
+  if (!manifest) return manifest.error();
   std::vector<InstalledModel> out;
   for (const ModelSpec& spec : specs()) {
-    const auto it = std::find_if(j["models"].begin(), j["models"].end(),
-                                 [&](const json& m) { return m.value("name", "") == spec.name; });
-    if (it == j["models"].end())
-      return make_error(std::string("model ") + spec.name +
-                        " is not installed (run: la3d models install)");
-    InstalledModel m;
-    m.name = spec.name;
-    m.task = spec.task;
-    m.classes = spec.classes;
-    m.onnx = models_dir(cache) / (*it)["onnx"].get<std::string>();
-    m.tfjs_json = models_dir(cache) / (*it)["tfjs"].get<std::string>();
-    m.input_shape = (*it)["input_shape"].get<std::vector<int64_t>>();
-    m.outputs = (*it)["outputs"].get<std::vector<std::string>>();
-    m.sha256 = (*it)["sha256"].get<std::string>();
-    auto sum = sha256_of(m.onnx);
-    if (!sum || sum.value() != m.sha256)
-      return make_error("model " + m.name + " is missing or damaged at " + m.onnx.string() +
-                        " (run: la3d models install)");
-    out.push_back(std::move(m));
+    auto m = verified(manifest.value(), spec, cache);
+    if (!m) return m.error();
+    out.push_back(std::move(m.value()));
   }
   return out;
+}
+
+Result<InstalledModel> installed_model(const fs::path& cache, const std::string& name) {
+  const auto spec = std::find_if(specs().begin(), specs().end(),
+                                 [&](const ModelSpec& s) { return name == s.name; });
+  if (spec == specs().end()) return make_error("la3d has no embedded model named '" + name + "'");
+  auto manifest = read_manifest(cache);
+  if (!manifest) return manifest.error();
+  return verified(manifest.value(), *spec, cache);
 }
 
 Result<std::vector<InstalledModel>> install_models(const fs::path& cache, bool& changed) {

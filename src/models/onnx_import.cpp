@@ -93,14 +93,8 @@ std::optional<Tensor> evaluate(const onnx::NodeProto& n, const std::vector<const
       {"Div", [](double a, double b) { return b == 0 ? 0.0 : a / b; }},
   };
   if (auto it = kArith.find(op); it != kArith.end() && in.size() == 2) {
-    Tensor r = models::fold_binary(*in[0], *in[1], it->second);
-    if (!r.is_float)  // integer division truncates, as ONNX's does
-      for (auto& v : r.i) v = int64_t(v);
-    if (op == "Div" && !in[0]->is_float && !in[1]->is_float) {
-      r = models::fold_binary(*in[0], *in[1],
-                              [](double a, double b) { return b == 0 ? 0.0 : std::trunc(a / b); });
-    }
-    return r;
+    // fold_binary stores an integer result truncated toward zero, as ONNX's integer Div does.
+    return models::fold_binary(*in[0], *in[1], it->second);
   }
   if (op == "Gather" && in.size() == 2 && in[0]->shape.size() == 1) {
     Tensor r;
