@@ -43,8 +43,10 @@ class FlakyDetector final : public Detector {
   int* calls_;
 };
 
-// Runs `frames` frames and counts those where any target pixel is still visible.
-int leaking_frames(const Walker& w, std::unique_ptr<Detector> detector, int frames) {
+// Runs `frames` frames and counts those where any target pixel is still visible; `leaks_at`, when
+// given, receives their indices.
+int leaking_frames(const Walker& w, std::unique_ptr<Detector> detector, int frames,
+                   std::vector<int>* leaks_at = nullptr) {
   const cv::Size size(320, 240);
   PipelineOptions o;
   o.an.method = Method::Mask;
@@ -61,7 +63,10 @@ int leaking_frames(const Walker& w, std::unique_ptr<Detector> detector, int fram
     cv::Mat gray;
     cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
     cv::bitwise_and(gray > 0, target, visible);
-    leaks += cv::countNonZero(visible) > 0;
+    if (cv::countNonZero(visible) > 0) {
+      ++leaks;
+      if (leaks_at) leaks_at->push_back(i);
+    }
   }
   return leaks;
 }
@@ -120,6 +125,56 @@ TEST(Tracker, HeldBoxesGrowAndResetForgets) {
   EXPECT_GT(held.area(), first.area());
   tracker.reset();
   EXPECT_TRUE(tracker.detect(frame, 3)->empty());
+}
+
+TEST(MotionGuard, HidesAMovingTargetTheDetectorNeverSees) {
+  const auto never = [](long long) { return false; };
+  std::vector<int> leaks;
+  auto blind = std::make_unique<FlakyDetector>(kWalker, never, cv::Size(320, 240));
+  leaking_frames(kWalker, make_motion_guard(std::move(blind)), 60, &leaks);
+  // The background model learns from the first frame, so it cannot hide anything there; from the
+  // next frame on the moving target is foreground.
+  EXPECT_EQ(leaks, std::vector<int>{0});
+  // The control: without the guard it shows in every frame.
+  EXPECT_EQ(leaking_frames(kWalker,
+                           std::make_unique<FlakyDetector>(kWalker, never, cv::Size(320, 240)), 60),
+            60);
+}
+
+TEST(MotionGuard, AddsNothingOnAStillSceneOrWhereTheDetectorAlreadyHides) {
+  const cv::Size size(320, 240);
+  const cv::Mat background = test::textured_frame(size, 5);
+  cv::RNG rng(7);
+  // The walker enters at frame 10 (so that the first frame, which the model learns, is empty) and
+  // the detector finds it from then on.
+  auto enters = [](long long i) { return i >= 10; };
+  auto guard = make_motion_guard(std::make_unique<FlakyDetector>(kWalker, enters, size));
+  for (int i = 0; i < 40; ++i) {
+    // Sensor noise (sigma 2) on a still background, plus the walker.
+    cv::Mat noise(size, CV_16SC3);
+    rng.fill(noise, cv::RNG::NORMAL, 0, 2);
+    cv::Mat frame;
+    cv::add(background, noise, frame, cv::noArray(), CV_8UC3);
+    if (enters(i)) frame.setTo(cv::Scalar(0, 200, 255), kWalker.mask(i, size));
+    auto found = guard->detect(frame, i);
+    ASSERT_TRUE(found.ok());
+    // The detector's box is all there is: noise makes no region, the moving target lies inside it.
+    ASSERT_EQ(found->size(), enters(i) ? 1u : 0u) << "frame " << i;
+    if (enters(i)) EXPECT_EQ(found->front().label, "person");
+  }
+}
+
+TEST(MotionGuard, Validation) {
+  EXPECT_TRUE(validate(MotionGuardOptions{}).ok());
+  MotionGuardOptions o;
+  o.min_area = 1.5;
+  EXPECT_FALSE(validate(o).ok());
+  o = {};
+  o.hold = -1;
+  EXPECT_FALSE(validate(o).ok());
+  o = {};
+  o.work_width = 4;
+  EXPECT_FALSE(validate(o).ok());
 }
 
 TEST(Tracker, IouAndValidation) {

@@ -304,7 +304,7 @@ int run_anonymize(const AnonymizeArgs& a) {
   for (const auto& p : runner.written()) std::cout << p.string() << "\n";
   if (!a.quiet)
     std::cerr << fmt::format(
-        "la3d: {} frame(s), {} people hidden{}, {} | ms/frame: decode {} detect {} anonymize {} "
+        "la3d: {} frame(s), {} regions hidden{}, {} | ms/frame: decode {} detect {} anonymize {} "
         "encode {}\n",
         t.frames, t.people,
         t.masked_frames ? fmt::format(", {} frame(s) fully masked", t.masked_frames) : "",

@@ -21,6 +21,8 @@ struct EngineArgs {
   int hold = -1;                // -1: 5 frames for a detector, 0 for --detections
   int detect_every = 1;
   int tiles = 1;  // detector also on a tiles x tiles grid
+  bool motion_guard = false;
+  double motion_min_area = MotionGuardOptions{}.min_area;
   std::string box_shape = "box";
   double mask_scale = 1.0;
   int mask_dilate = 0;

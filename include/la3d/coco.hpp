@@ -18,7 +18,9 @@ std::optional<CocoClass> coco_by_id(int id);
 
 // Faces are no COCO class; la3d gives them an id outside COCO's range.
 inline constexpr int kFaceClassId = 1000;
-// A class la3d can detect by name: a COCO class, or "face".
+// Moving pixels that no detection explains (see make_motion_guard): hidden like a person.
+inline constexpr int kMotionClassId = 1001;
+// A class la3d can detect by name: a COCO class, "face" or "motion".
 std::optional<CocoClass> class_by_name(std::string_view name);
 
 }  // namespace la3d

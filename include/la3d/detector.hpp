@@ -56,6 +56,23 @@ std::unique_ptr<Detector> make_tiled_detector(std::unique_ptr<Detector> inner, i
 // The tiles it uses; empty for per_side < 2.
 std::vector<cv::Rect> tiles(cv::Size frame, int per_side);
 
+// A safety net under any detector: moving foreground (OpenCV's MOG2 background model on a
+// downscaled copy, shadows ignored) that lies outside every detection is reported as extra regions
+// labelled "motion", so a person the detector misses while they move is hidden anyway. It needs
+// one frame to learn the background, and a person who stays still long enough becomes background:
+// it adds to the detector, it never replaces it. A moving camera makes most of the frame "motion".
+struct MotionGuardOptions {
+  int work_width = 384;       // the background model runs at this width (aspect kept)
+  double min_area = 0.0002;   // smallest region kept, as a fraction of the frame area
+  double var_threshold = 16;  // MOG2's squared Mahalanobis threshold
+  int history = 300;          // frames of background memory
+  double margin = 0.25;       // each region grows by this fraction of its height on every side
+  int hold = 5;               // a region stays hidden this many frames after it was last seen
+};
+Status validate(const MotionGuardOptions& options);
+std::unique_ptr<Detector> make_motion_guard(std::unique_ptr<Detector> inner,
+                                            MotionGuardOptions options = {});
+
 // Ultralytics YOLO (v5u/v8/v11) ONNX exports, detect or seg, imported for OpenCV on load (see
 // import_onnx_for_opencv). `size` fixes a dynamic input (0x0 = the export's own size).
 Result<std::unique_ptr<Detector>> make_yolo_detector(const std::string& onnx_path, cv::Size size,

@@ -49,6 +49,7 @@ std::optional<CocoClass> coco_by_name(std::string_view name) {
 
 std::optional<CocoClass> class_by_name(std::string_view name) {
   if (name == "face") return CocoClass{kFaceClassId, "face"};
+  if (name == "motion") return CocoClass{kMotionClassId, "motion"};
   return coco_by_name(name);
 }
 

@@ -128,7 +128,9 @@ class FileDetector final : public Detector {
                             std::to_string(rec->size.height) + " but the input frame is " +
                             std::to_string(frame.cols) + "x" + std::to_string(frame.rows));
     for (Detection& d : rec->objects)
-      if (options_.classes.contains(d.coco_id) && d.score >= options_.threshold)
+      // Motion-guard regions were hidden when the file was written; they stay hidden.
+      if (d.coco_id == kMotionClassId ||
+          (options_.classes.contains(d.coco_id) && d.score >= options_.threshold))
         out.push_back(std::move(d));
     return out;
   }

@@ -1,0 +1,23 @@
+#pragma once
+// NumPy .npy arrays: what research users have (published features, score files).
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+#include "la3d/result.hpp"
+
+namespace la3d {
+
+struct NpyArray {
+  std::vector<int64_t> shape;
+  std::vector<float> data;  // C order
+  int64_t numel() const;
+};
+
+// Format 1.0-3.0, little-endian float32/float64/float16/int64/int32 (converted to float32); C or
+// Fortran order (Fortran is reordered). A NaN or infinity is reported, never passed on.
+Result<NpyArray> read_npy(const std::filesystem::path& path);
+// Little-endian float32, C order, written to a temporary name and renamed.
+Status write_npy(const std::filesystem::path& path, const NpyArray& array);
+
+}  // namespace la3d
