@@ -71,7 +71,10 @@ class UnionDetector final : public Detector {
   explicit UnionDetector(std::vector<std::unique_ptr<Detector>> parts) : parts_(std::move(parts)) {}
   std::string name() const override {
     std::string n;
-    for (const auto& p : parts_) n += (n.empty() ? "" : "+") + p->name();
+    for (const auto& p : parts_) {
+      if (!n.empty()) n += '+';
+      n += p->name();
+    }
     return n;
   }
   void reset() override {

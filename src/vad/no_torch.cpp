@@ -1,0 +1,16 @@
+// Built when libtorch is absent: the anonymizer works, the learned VAD heads say why they cannot.
+#include "la3d/vad.hpp"
+
+namespace la3d {
+
+bool torch_available() {
+  return false;
+}
+
+Result<std::unique_ptr<VadHead>> make_head(const HeadConfig& config, const StateDict&) {
+  return make_error(config.name() +
+                    " needs libtorch, and this la3d was built without it (install libtorch-dev and "
+                    "rebuild; --head motion works without it)");
+}
+
+}  // namespace la3d
