@@ -2,12 +2,14 @@
 """How much of each reference person box a run's masks cover, frame by frame.
 
 Usage: coverage-check.py RUN.jsonl REF.jsonl [REF2.jsonl ...] [--min-score S] [--below F]
+                         [--run-scale K]
 
 RUN and REF are --save-detections files of the same video. REF files are the people an offline,
 slower configuration found (e.g. --tiles 3, --detector centernet); RUN is the configuration under
 test (its saved regions are what it masked: tracked, held and motion-guard boxes included). Prints
 how many reference boxes are covered less than F (default 0.9) and lists them, so that each can be
-looked at in the video. Box masks are assumed (the default --mask box).
+looked at in the video. Box masks are assumed (the default --mask box). --run-scale K multiplies
+the run's boxes, for a run made at another size (-is 320 240 on a 768x576 video: K = 2.4).
 """
 import argparse
 import json
@@ -44,8 +46,11 @@ def main():
     ap.add_argument("refs", nargs="+")
     ap.add_argument("--min-score", type=float, default=0.3)
     ap.add_argument("--below", type=float, default=0.9)
+    ap.add_argument("--run-scale", type=float, default=1.0)
     a = ap.parse_args()
     run = boxes_by_frame(a.run, 0, False)
+    if a.run_scale != 1.0:
+        run = {f: [[round(v * a.run_scale) for v in b] for b in boxes] for f, boxes in run.items()}
     refs = [boxes_by_frame(p, a.min_score, True) for p in a.refs]
     n = 0
     low = []

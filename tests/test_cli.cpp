@@ -233,6 +233,55 @@ TEST(Cli, HoldMasksAFrameTheDetectionsFileMissed) {
   for (int i = 0; i < 10; ++i) EXPECT_TRUE(held[i]) << "frame " << i;
 }
 
+TEST(Cli, MotionGuardHidesWhatTheDetectionsMiss) {
+  // A red block crossing a still textured scene; the detections file has nobody in it.
+  TempDir d;
+  const cv::Size size(160, 120);
+  const cv::Mat background = textured_frame(size, 9);
+  auto block = [](int i) { return cv::Rect(10 + 6 * i, 40, 16, 30); };
+  {
+    cv::VideoWriter w((d / "in.avi").string(), cv::VideoWriter::fourcc('F', 'F', 'V', '1'), 10,
+                      size);
+    ASSERT_TRUE(w.isOpened());
+    for (int i = 0; i < 15; ++i) {
+      cv::Mat f = background.clone();
+      f(block(i)).setTo(cv::Scalar(0, 0, 255));
+      w.write(f);
+    }
+  }
+  {
+    std::ofstream f(d / "nobody.jsonl");
+    for (int i = 0; i < 15; ++i)
+      f << R"({"frame": )" << i << R"(, "width": 160, "height": 120, "objects": []})"
+        << "\n";
+  }
+  const std::string base = "anonymize " + quote(d / "in.avi") +
+                           " --method mask --codec ffv1 --detections " + quote(d / "nobody.jsonl");
+  ASSERT_EQ(la3d(base + " -o " + quote(d / "plain.mkv")).exit_code, 0);
+  auto r = la3d(base + " --motion-guard -o " + quote(d / "guarded.mkv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto block_visible = [&](const fs::path& video) {
+    std::vector<bool> seen;
+    cv::VideoCapture cap(video.string());
+    cv::Mat f;
+    for (int i = 0; cap.read(f); ++i) {
+      cv::Mat1b red;
+      cv::inRange(f(block(i)), cv::Scalar(0, 0, 200), cv::Scalar(60, 60, 255), red);
+      seen.push_back(2 * size_t(cv::countNonZero(red)) > red.total());
+    }
+    return seen;
+  };
+  const auto plain = block_visible(d / "plain.mkv"), guarded = block_visible(d / "guarded.mkv");
+  ASSERT_EQ(plain.size(), 15u);
+  ASSERT_EQ(guarded.size(), 15u);
+  for (int i = 0; i < 15; ++i) EXPECT_TRUE(plain[i]) << "frame " << i;
+  // Frame 0 is where the background model starts; from frame 1 on the block is hidden.
+  EXPECT_TRUE(guarded[0]);
+  for (int i = 1; i < 15; ++i) EXPECT_FALSE(guarded[i]) << "frame " << i;
+  EXPECT_NE(la3d(base + " --motion-guard --motion-min-area 1.5 -o " + quote(d / "x.mkv")).exit_code,
+            0);
+}
+
 TEST(Cli, MethodsVersionAndBench) {
   auto m = run(std::string(LA3D_BINARY) + " methods");
   ASSERT_EQ(m.exit_code, 0);
