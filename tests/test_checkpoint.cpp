@@ -7,6 +7,7 @@
 
 #include "la3d/checkpoint.hpp"
 #include "la3d/npy.hpp"
+#include "la3d/vad_encoder.hpp"
 #include "la3d/vad_weights.hpp"
 #include "test_util.hpp"
 
@@ -74,6 +75,8 @@ TEST(FormulaWeights, MatchTheManifestTensorByTensor) {
   expect_matches_manifest("pel4vad_xd", pel4vad_schema(3), 2.0);
   expect_matches_manifest("mgfn_ucf", mgfn_schema(2048), 2.0);
   expect_matches_manifest("mgfn_xd", mgfn_schema(1024), 2.0);
+  expect_matches_manifest("i3d_inception", i3d_inception_schema(), 2.0);
+  expect_matches_manifest("i3d_r50_nl", i3d_r50_nl_schema(), 1.5);
 }
 
 TEST(FormulaWeights, FollowTheFormula) {
