@@ -46,6 +46,49 @@ struct ModelsArgs {
 void add_models_command(CLI::App& app, ModelsArgs& args);
 int run_models(const ModelsArgs& args);
 
+struct VadArgs {
+  EngineArgs engine;
+  std::string input;
+  std::string out_dir = "results";
+  std::string head = "motion", dataset = "xd";
+  std::string weights, encoder_weights, encoder = "auto";
+  bool formula_weights = false;  // the reference vectors' synthetic weights (benchmarks, tests)
+  double threshold = 0.5;
+  bool stream = false;
+  int window = 8;
+  std::string smooth = "none";
+  bool no_video = false;
+  bool quiet = false;
+  std::string codec;
+  int crf = 20;
+};
+void add_vad_command(CLI::App& app, VadArgs& args);
+int run_vad(const VadArgs& args);
+
+// `la3d score`, `la3d features`, `la3d eval`: the research tools on feature and score arrays.
+struct ScoreArgs {
+  std::string features, head = "pel", dataset = "xd", weights, output, smooth = "none";
+  bool formula_weights = false;
+};
+struct FeaturesArgs {
+  EngineArgs engine;
+  std::string input, encoder = "inception", encoder_weights, output;
+  int crops = 10;
+  bool formula_weights = false;
+};
+struct EvalArgs {
+  std::string scores, labels;
+  bool json = false;
+};
+struct VadToolArgs {
+  ScoreArgs score;
+  FeaturesArgs features;
+  EvalArgs eval;
+  CLI::App *score_cmd = nullptr, *features_cmd = nullptr, *eval_cmd = nullptr;
+};
+void add_vad_tool_commands(CLI::App& app, VadToolArgs& args);
+int run_vad_tool(const VadToolArgs& args);
+
 // Prints "la3d: error: MESSAGE" on stderr and returns the exit status for runtime failures.
 int fail(const std::string& message);
 

@@ -80,7 +80,7 @@ Result<std::unique_ptr<Detector>> make_detector(const EngineArgs& a, DetectOptio
 
 }  // namespace
 
-void add_engine_options(CLI::App& app, EngineArgs& a) {
+void add_engine_options(CLI::App& app, EngineArgs& a, const std::string& threshold_flag) {
   app.add_option("-m,--method", a.method, "AN method (see `la3d methods`)")->capture_default_str();
   app.add_option("--input-size", a.input_size, "resize frames to exactly W H first (-is)")
       ->expected(2);
@@ -90,7 +90,7 @@ void add_engine_options(CLI::App& app, EngineArgs& a) {
       ->each([&a](const std::string&) { a.detect_size_given = true; })
       ->expected(2)
       ->capture_default_str();
-  app.add_option("-t,--threshold", a.threshold, "detection confidence threshold (-odt)")
+  app.add_option(threshold_flag, a.threshold, "detection confidence threshold (-odt)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   app.add_option("-c,--classes", a.classes, "COCO class names to hide (-odc)")

@@ -33,7 +33,10 @@ struct EngineArgs {
   int threads = 0;
 };
 
-void add_engine_options(CLI::App& app, EngineArgs& args);
+// `threshold_flag` names the detector's threshold option (`vad` keeps --threshold for the VAD
+// alert).
+void add_engine_options(CLI::App& app, EngineArgs& args,
+                        const std::string& threshold_flag = "-t,--threshold");
 
 // Everything the pipeline needs, checked: an unknown method, class or malformed size fails here,
 // before any input is opened.

@@ -25,6 +25,10 @@ int main(int argc, char** argv) {
   add_bench_command(app, bench);
   ModelsArgs models;
   add_models_command(app, models);
+  VadArgs vad;
+  add_vad_command(app, vad);
+  VadToolArgs tools;
+  add_vad_tool_commands(app, tools);
   auto* methods = app.add_subcommand("methods", "list the AN methods");
 
   std::vector<std::string> reversed(args->rbegin(),
@@ -46,6 +50,9 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("bench")) return run_bench(bench);
     if (app.got_subcommand("models")) return run_models(models);
+    if (app.got_subcommand("vad")) return run_vad(vad);
+    if (app.got_subcommand("score") || app.got_subcommand("features") || app.got_subcommand("eval"))
+      return run_vad_tool(tools);
     return run_anonymize(anonymize);
   } catch (const std::exception& e) {
     return fail(std::string("internal error: ") + e.what());

@@ -39,6 +39,10 @@ class VadHead {
   virtual Result<HeadScores> score(const NpyArray& features) = 0;
 };
 
+// Threads libtorch uses inside one model call (0 = one per hardware thread). libtorch's own
+// default counts physical cores, which on a 2-vCPU machine is 1.
+void set_vad_threads(int threads);
+
 // True when this build has libtorch (the PEL4VAD and MGFN heads and the I3D encoders).
 bool torch_available();
 

@@ -8,6 +8,8 @@ bool torch_available() {
   return false;
 }
 
+void set_vad_threads(int) {}
+
 Result<std::unique_ptr<VadHead>> make_head(const HeadConfig& config, const StateDict&) {
   return make_error(config.name() +
                     " needs libtorch, and this la3d was built without it (install libtorch-dev and "

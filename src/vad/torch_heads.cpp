@@ -1,9 +1,11 @@
 // PEL4VAD and MGFN forward passes in ATen (libtorch's tensor library), written from the VAD spec
 // (sections 7.2 and 8.2). Weights are looked up by their state-dict names.
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <cmath>
 #include <map>
+#include <thread>
 
 #include "vad/head_schema.hpp"
 
@@ -169,6 +171,11 @@ class Mgfn final : public VadHead {
 
 bool torch_available() {
   return true;
+}
+
+void set_vad_threads(int threads) {
+  at::set_num_threads(threads > 0 ? threads
+                                  : int(std::max(1u, std::thread::hardware_concurrency())));
 }
 
 Result<std::unique_ptr<VadHead>> make_head(const HeadConfig& config, const StateDict& weights) {

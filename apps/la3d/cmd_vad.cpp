@@ -1,0 +1,309 @@
+// `la3d vad`: anonymize, then score anomalies on the anonymized frames (LA3D's AN->VAD path).
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "commands.hpp"
+#include "la3d/io.hpp"
+#include "la3d/vad_pipeline.hpp"
+#include "la3d/vad_report.hpp"
+#include "progress.hpp"
+#include "vad_models.hpp"
+
+namespace la3d::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_vad_interrupt(int) {
+  g_stop = true;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Removes a file when the run ends without handing it on.
+struct TempFile {
+  fs::path path;
+  ~TempFile() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove(path, ec);
+  }
+};
+
+bool is_live(const std::string& s) {
+  return s == "webcam" || s.rfind("webcam:", 0) == 0 || s.find("://") != std::string::npos;
+}
+
+Result<std::unique_ptr<SnippetScorer>> make_scorer(const VadArgs& a) {
+  if (a.head == "motion") {
+    if (!a.weights.empty() || !a.encoder_weights.empty())
+      return make_error("--head motion is training-free: it takes no --weights/--encoder-weights");
+    MotionHeadOptions o;
+    o.threshold = a.threshold;
+    return SnippetScorer::motion(o);
+  }
+  auto config = parse_head_config(a.head, a.dataset);
+  if (!config) return config.error();
+  auto kind = parse_encoder(a.encoder, &config.value());
+  if (!kind) return kind.error();
+  auto head = open_head(config.value(), a.weights, a.formula_weights);
+  if (!head) return head.error();
+  auto encoder = open_encoder(kind.value(), a.encoder_weights, a.formula_weights);
+  if (!encoder) return encoder.error();
+  return SnippetScorer::learned(std::move(encoder.value()), std::move(head.value()));
+}
+
+// The reference's name stem: {head}_{dataset}_{method}_imwh{W}x{H}_{video}.
+std::string output_stem(const VadArgs& a, cv::Size size) {
+  const std::string head = a.head == "motion" ? "motion" : a.head + "_" + a.dataset;
+  const std::string video = is_live(a.input) ? "live" : fs::path(a.input).stem().string();
+  return fmt::format("{}_{}_imwh{}x{}_{}", head, a.engine.method, size.width, size.height, video);
+}
+
+nlohmann::json timing_json(const VadTimes& t, const std::vector<double>& an_ms, double wall_s,
+                           double video_s) {
+  auto stat = [](const std::vector<double>& v) {
+    const Summary s = summarize(v);
+    return nlohmann::json{
+        {"median_ms", s.median}, {"p95_ms", s.p95}, {"mean_ms", s.mean}, {"count", v.size()}};
+  };
+  return {{"an_per_frame", stat(an_ms)},
+          {"prepare_per_snippet", stat(t.prepare_ms)},
+          {"encoder_per_snippet", stat(t.encode_ms)},
+          {"head_per_call", stat(t.head_ms)},
+          {"wall_s", wall_s},
+          {"real_time_factor", video_s > 0 ? wall_s / video_s : 0}};
+}
+
+class VadRun {
+ public:
+  VadRun(const VadArgs& a, Engine& e, std::unique_ptr<SnippetScorer> scorer)
+      : a_(a), pipeline_(e.options, std::move(e.detector)), scorer_(std::move(scorer)) {}
+
+  int run() {
+    const auto t_start = std::chrono::steady_clock::now();
+    auto src = VideoSource::open(a_.input);
+    if (!src) return fail(src.error().message);
+    VideoSource& source = *src.value();
+    const bool live = source.kind() != SourceKind::Video;
+    const bool stream = a_.stream || live;
+    const double fps = source.fps().value() > 0 ? source.fps().value() : 25.0;
+    const cv::Size size = pipeline_input_size().value_or(source.size());
+    const std::string stem = output_stem(a_, size);
+    const fs::path dir(a_.out_dir);
+    const fs::path video_out = dir / (stem + "_ad.mp4");
+
+    // Pass 1 writes the 320x240 anonymized frames (offline) or the finished video (streaming).
+    std::unique_ptr<VideoSink> sink;
+    TempFile frames_tmp;
+    if (!a_.no_video) {
+      VideoSinkOptions o;
+      o.codec = a_.codec;
+      o.crf = stream ? a_.crf : 12;
+      const fs::path target = stream ? video_out : dir / ("." + stem + ".frames.partial.mp4");
+      if (!stream) frames_tmp.path = target;
+      auto s = VideoSink::open(target, {320, 240}, source.fps(), o);
+      if (!s) return fail(s.error().message);
+      sink = std::move(s.value());
+    }
+    float latest = 0.f;
+    bool have_score = false;
+    std::vector<double> an_ms;
+    Progress progress(fs::path(a_.input).filename().string(), source.frame_count(),
+                      !a_.quiet && !stream);
+    auto consume = [&](const cv::Mat& frame, const FrameReport& r, long long index) -> Status {
+      an_ms.push_back(r.detect_ms + r.anonymize_ms);
+      const long long before = scorer_->snippets();
+      if (Status s = scorer_->add_frame(frame); !s) return s;
+      if (stream && scorer_->snippets() > before) {
+        auto score = scorer_->score_latest(a_.window);
+        if (!score) return score.error();
+        latest = score.value();
+        have_score = true;
+        emit_event(scorer_->snippets() - 1, latest, fps);
+      }
+      if (sink) {
+        cv::Mat small;
+        cv::resize(frame, small, {320, 240}, 0, 0, cv::INTER_LINEAR);
+        // Streaming overlays the latest snippet's score as it goes; offline scores come later.
+        if (stream && have_score) draw_alert_panel(small, latest, latest >= a_.threshold);
+        if (Status s = sink->write(small); !s) return s;
+      }
+      progress.update(index + 1);
+      return Ok{};
+    };
+    std::signal(SIGINT, on_vad_interrupt);
+    auto frames = run_stream(source, pipeline_, consume, [] { return g_stop.load(); });
+    progress.finish();
+    if (!frames) return fail(frames.error().message);
+    if (g_stop && !live) return fail("interrupted; no output written");
+    const long long n = scorer_->snippets();
+    if (n == 0)
+      return fail(fmt::format("{} has {} frame(s): VAD needs at least one 16-frame snippet",
+                              a_.input, frames.value()));
+
+    std::vector<float> raw = stream_scores_;
+    if (!stream) {
+      auto all = scorer_->score_all();
+      if (!all) return fail(all.error().message);
+      raw = std::move(all.value());
+    }
+    auto smoothing = parse_smoothing(a_.smooth);
+    const std::vector<float> scores = smooth_scores(raw, smoothing->first, smoothing->second);
+    const std::vector<float> per_frame = frame_scores(scores);
+
+    // Pass 2 (offline): the reference's overlay on every scored frame; frames past 16N are dropped.
+    if (sink) {
+      if (Status s = sink->finish(); !s) return fail(s.error().message);
+      if (!stream)
+        if (Status s = annotate(frames_tmp.path, video_out, per_frame, source.fps()); !s)
+          return fail(s.error().message);
+    }
+    const double wall_s = ms_since(t_start) / 1000;
+    const auto segments = anomalous_segments(per_frame, a_.threshold, fps);
+    nlohmann::json j{
+        {"input", a_.input},
+        {"scorer", scorer_->name()},
+        {"method", a_.engine.method},
+        {"threshold", a_.threshold},
+        {"smoothing", a_.smooth},
+        {"mode", stream ? "streaming" : "whole video"},
+        {"fps", fps},
+        {"frames", frames.value()},
+        {"scored_frames", per_frame.size()},
+        {"snippets", n},
+        {"snippet_scores", scores},
+        {"segments", nlohmann::json::array()},
+        {"timing", timing_json(scorer_->times(), an_ms, wall_s, frames.value() / fps)}};
+    for (const Segment& s : segments)
+      j["segments"].push_back({{"start_frame", s.start_frame},
+                               {"end_frame", s.end_frame},
+                               {"start_s", s.start_s},
+                               {"end_s", s.end_s},
+                               {"peak", s.peak}});
+    std::vector<uchar> png;
+    cv::imencode(".png", score_plot(per_frame, a_.threshold), png);
+    for (const auto& [name, bytes] :
+         {std::pair{stem + "_scores.csv", frame_scores_csv(per_frame, a_.threshold, fps)},
+          std::pair{stem + "_scores.json", j.dump(1) + "\n"},
+          std::pair{stem + "_ad.png", std::string(png.begin(), png.end())}})
+      if (Status s = write_file_atomically(dir / name, bytes); !s) return fail(s.error().message);
+    if (!a_.quiet) {
+      const auto& t = scorer_->times();
+      std::cerr << fmt::format(
+          "la3d: vad {}: {} snippet(s), {} anomalous segment(s) at {} | ms: AN {:.1f}/frame, "
+          "prepare {:.1f}/snippet, encoder {:.1f}/snippet, head {:.1f}/call | {:.2f}x real time\n",
+          scorer_->name(), n, segments.size(), a_.threshold, summarize(an_ms).mean,
+          summarize(t.prepare_ms).mean, summarize(t.encode_ms).mean, summarize(t.head_ms).mean,
+          wall_s / (frames.value() / fps));
+      std::cout << (dir / (stem + "_scores.json")).string() << "\n";
+    }
+    return 0;
+  }
+
+ private:
+  std::optional<cv::Size> pipeline_input_size() const {
+    if (a_.engine.input_size.size() == 2)
+      return cv::Size(a_.engine.input_size[0], a_.engine.input_size[1]);
+    return std::nullopt;
+  }
+
+  void emit_event(long long snippet, float score, double fps) {
+    stream_scores_.push_back(score);
+    const long long first = snippet * kSnippetFrames;
+    nlohmann::json e{
+        {"snippet", snippet},     {"start_frame", first}, {"end_frame", first + kSnippetFrames - 1},
+        {"start_s", first / fps}, {"score", score},       {"alert", score >= a_.threshold}};
+    std::cout << e.dump() << std::endl;
+  }
+
+  Status annotate(const fs::path& from, const fs::path& to, const std::vector<float>& per_frame,
+                  Rational fps) {
+    auto src = VideoSource::open(from.string());
+    if (!src) return src.error();
+    VideoSinkOptions o;
+    o.codec = a_.codec;
+    o.crf = a_.crf;
+    auto sink = VideoSink::open(to, {320, 240}, fps, o);
+    if (!sink) return sink.error();
+    cv::Mat f;
+    for (size_t i = 0; i < per_frame.size(); ++i) {
+      auto ok = src.value()->read(f);
+      if (!ok) return ok.error();
+      if (!ok.value()) return make_error("the anonymized frames ended early");
+      draw_alert_panel(f, per_frame[i], per_frame[i] >= a_.threshold);
+      if (Status s = sink.value()->write(f); !s) return s;
+    }
+    return sink.value()->finish();
+  }
+
+  const VadArgs& a_;
+  FramePipeline pipeline_;
+  std::unique_ptr<SnippetScorer> scorer_;
+  std::vector<float> stream_scores_;  // streaming: each snippet's score when it completed
+};
+
+}  // namespace
+
+void add_vad_command(CLI::App& app, VadArgs& a) {
+  auto* cmd = app.add_subcommand(
+      "vad", "anonymize a video, then score anomalies on the anonymized frames (AN -> VAD)");
+  cmd->add_option("input", a.input, "video file, webcam[:N] or URL")->required();
+  cmd->add_option("--input", a.input, "the input (-id)");
+  cmd->add_option("--head", a.head,
+                  "pel (PEL4VAD), mgfn (MGFN) or motion (training-free optical-flow score)")
+      ->check(CLI::IsMember({"pel", "pel4vad", "mgfn", "motion"}))
+      ->capture_default_str();
+  cmd->add_option("--dataset", a.dataset, "configuration of the learned head: ucf or xd")
+      ->check(CLI::IsMember({"ucf", "xd"}))
+      ->capture_default_str();
+  cmd->add_option("--weights", a.weights, "head checkpoint (.pkl/.pt/.pth from torch.save)");
+  cmd->add_option("--encoder-weights", a.encoder_weights, "I3D checkpoint");
+  cmd->add_option("--encoder", a.encoder, "inception, r50, or auto (the head's pairing)")
+      ->capture_default_str();
+  cmd->add_flag(
+      "--formula-weights", a.formula_weights,
+      "use the reference vectors' synthetic weights (benchmarks only: scores mean nothing)");
+  cmd->add_option("--threshold", a.threshold, "alert when a score is at or above this")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_flag("--stream", a.stream,
+                "score each snippet as it completes over the last --window snippets (always on for "
+                "webcams and URLs); events go to stdout as JSON lines");
+  cmd->add_option("--window", a.window, "snippets a streaming score looks back over")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  cmd->add_option("--smooth", a.smooth,
+                  "snippet-score smoothing: none (LA3D), fixed:K or slide:K (PEL4VAD's protocol)")
+      ->capture_default_str();
+  cmd->add_option("--out-dir,-o", a.out_dir, "folder for the video, plot, CSV and JSON")
+      ->capture_default_str();
+  cmd->add_flag("--no-video", a.no_video, "skip the annotated video");
+  cmd->add_option("--codec", a.codec, "video encoder");
+  cmd->add_option("--crf", a.crf, "x264 quality")->capture_default_str();
+  cmd->add_flag("-q,--quiet", a.quiet, "no progress or summary");
+  add_engine_options(*cmd, a.engine, "--detect-threshold");
+}
+
+int run_vad(const VadArgs& a) {
+  auto smoothing = parse_smoothing(a.smooth);
+  if (!smoothing) return fail(smoothing.error().message);
+  if (!is_live(a.input) && !fs::exists(a.input)) return fail("input not found: " + a.input);
+  if (!is_live(a.input) && is_image_path(a.input))
+    return fail("VAD needs a video (16-frame snippets), not an image: " + a.input);
+  auto engine = build_engine(a.engine);
+  if (!engine) return fail(engine.error().message);
+  set_vad_threads(a.engine.threads);
+  auto scorer = make_scorer(a);
+  if (!scorer) return fail(scorer.error().message);
+  return VadRun(a, engine.value(), std::move(scorer.value())).run();
+}
+
+}  // namespace la3d::cli
