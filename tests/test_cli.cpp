@@ -382,7 +382,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "la3d models install"},
         BadCase{"UnknownDetector", "anonymize $D/p.png -o $D/o.png --detector yolo9000",
                 "unknown detector"},
-        BadCase{"VadMode", "-a an-ad -id $D/in.mp4", "anomaly detection"},
+        BadCase{"VadModeWithoutCheckpoint", "-a an-ad -id $D/in.mp4", "PEL4VAD-XD"},
         BadCase{"LiveWithoutOutput", "anonymize rtsp://127.0.0.1:1/none --method no-an",
                 "cannot open video"}),
     [](const auto& info) { return info.param.name; });

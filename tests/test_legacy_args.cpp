@@ -29,11 +29,21 @@ TEST(LegacyArgs, ModernArgumentsPassThrough) {
                                                    "--input-size", "64", "48"}));
 }
 
-TEST(LegacyArgs, VadModesAreRefusedClearly) {
-  auto out = translate_legacy_args({"-a", "an-ad", "-id", "x.mp4"});
-  ASSERT_FALSE(out.ok());
-  EXPECT_NE(out.error().message.find("an-ad"), std::string::npos);
+TEST(LegacyArgs, VadModesBecomeTheVadCommand) {
+  auto out = translate_legacy_args({"-a", "an-ad", "-adm", "mgfn", "-ads", "ucf", "-if", "video",
+                                    "-id", "x.mp4", "-anm", "mask", "-adt", "0.4", "-odt", "0.3",
+                                    "-s", "-od", "res"});
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out.value(),
+            (std::vector<std::string>{"vad", "--head", "mgfn", "--dataset", "ucf", "--input",
+                                      "x.mp4", "--method", "mask", "--threshold", "0.4",
+                                      "--detect-threshold", "0.3", "--out-dir", "res"}));
+  auto ad = translate_legacy_args({"-a", "ad", "-id", "x.mp4"});
+  ASSERT_TRUE(ad.ok());
+  EXPECT_EQ(ad.value(), (std::vector<std::string>{"vad", "--head", "pel", "--dataset", "xd",
+                                                  "--method", "no-an", "--input", "x.mp4"}));
   EXPECT_FALSE(translate_legacy_args({"-a"}).ok());
+  EXPECT_FALSE(translate_legacy_args({"-a", "dance"}).ok());
 }
 
 }  // namespace

@@ -188,6 +188,8 @@ class VadRun {
                                {"start_s", s.start_s},
                                {"end_s", s.end_s},
                                {"peak", s.peak}});
+    std::error_code ec;
+    fs::create_directories(dir, ec);
     std::vector<uchar> png;
     cv::imencode(".png", score_plot(per_frame, a_.threshold), png);
     for (const auto& [name, bytes] :
@@ -255,7 +257,7 @@ class VadRun {
 void add_vad_command(CLI::App& app, VadArgs& a) {
   auto* cmd = app.add_subcommand(
       "vad", "anonymize a video, then score anomalies on the anonymized frames (AN -> VAD)");
-  cmd->add_option("input", a.input, "video file, webcam[:N] or URL")->required();
+  cmd->add_option("input", a.input, "video file, webcam[:N] or URL");
   cmd->add_option("--input", a.input, "the input (-id)");
   cmd->add_option("--head", a.head,
                   "pel (PEL4VAD), mgfn (MGFN) or motion (training-free optical-flow score)")
@@ -293,16 +295,18 @@ void add_vad_command(CLI::App& app, VadArgs& a) {
 }
 
 int run_vad(const VadArgs& a) {
+  if (a.input.empty()) return fail("no input given (la3d vad VIDEO ...)");
   auto smoothing = parse_smoothing(a.smooth);
   if (!smoothing) return fail(smoothing.error().message);
   if (!is_live(a.input) && !fs::exists(a.input)) return fail("input not found: " + a.input);
   if (!is_live(a.input) && is_image_path(a.input))
     return fail("VAD needs a video (16-frame snippets), not an image: " + a.input);
-  auto engine = build_engine(a.engine);
-  if (!engine) return fail(engine.error().message);
+  // The VAD side first: a missing checkpoint is the likelier mistake in this command.
   set_vad_threads(a.engine.threads);
   auto scorer = make_scorer(a);
   if (!scorer) return fail(scorer.error().message);
+  auto engine = build_engine(a.engine);
+  if (!engine) return fail(engine.error().message);
   return VadRun(a, engine.value(), std::move(scorer.value())).run();
 }
 

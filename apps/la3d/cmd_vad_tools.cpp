@@ -36,7 +36,7 @@ int run_score(const ScoreArgs& a) {
   return 0;
 }
 
-int run_features(const FeaturesArgs& a) {
+int run_features(const FeaturesArgs& a, bool quiet) {
   auto kind = parse_encoder(a.encoder, nullptr);
   if (!kind) return fail(kind.error().message);
   if (!fs::exists(a.input)) return fail("input not found: " + a.input);
@@ -49,7 +49,7 @@ int run_features(const FeaturesArgs& a) {
   if (!source) return fail(source.error().message);
   FramePipeline pipeline(engine->options, std::move(engine->detector));
   FeatureExtractor fx(std::move(encoder.value()), a.crops);
-  Progress progress(fs::path(a.input).filename().string(), source.value()->frame_count(), true);
+  Progress progress(fs::path(a.input).filename().string(), source.value()->frame_count(), !quiet);
   auto frames = run_stream(*source.value(), pipeline,
                            [&](const cv::Mat& f, const FrameReport&, long long i) -> Status {
                              progress.update(i + 1);
@@ -112,6 +112,7 @@ void add_vad_tool_commands(CLI::App& app, VadToolArgs& a) {
   score->add_flag("--formula-weights", a.score.formula_weights, "synthetic weights (tests)");
   score->add_option("-o,--output", a.score.output, "write the N snippet scores as .npy");
   score->add_option("--smooth", a.score.smooth, "none, fixed:K or slide:K")->capture_default_str();
+  score->add_flag("-q,--quiet", a.quiet, "no progress");
   a.score_cmd = score;
 
   auto* features =
@@ -126,6 +127,7 @@ void add_vad_tool_commands(CLI::App& app, VadToolArgs& a) {
   features->add_option("-o,--output", a.features.output, "output .npy (N, crops, D+1)");
   a.features.engine.method = "no-an";
   add_engine_options(*features, a.features.engine);
+  features->add_flag("-q,--quiet", a.quiet, "no progress");
   a.features_cmd = features;
 
   auto* eval =
@@ -134,12 +136,13 @@ void add_vad_tool_commands(CLI::App& app, VadToolArgs& a) {
       ->required();
   eval->add_option("labels", a.eval.labels, "0/1 frame labels .npy")->required();
   eval->add_flag("--json", a.eval.json, "print JSON");
+  eval->add_flag("-q,--quiet", a.quiet, "(accepted for symmetry)");
   a.eval_cmd = eval;
 }
 
 int run_vad_tool(const VadToolArgs& a) {
   if (a.score_cmd->parsed()) return run_score(a.score);
-  if (a.features_cmd->parsed()) return run_features(a.features);
+  if (a.features_cmd->parsed()) return run_features(a.features, a.quiet);
   return run_eval(a.eval);
 }
 

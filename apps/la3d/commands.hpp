@@ -85,6 +85,7 @@ struct VadToolArgs {
   FeaturesArgs features;
   EvalArgs eval;
   CLI::App *score_cmd = nullptr, *features_cmd = nullptr, *eval_cmd = nullptr;
+  bool quiet = false;
 };
 void add_vad_tool_commands(CLI::App& app, VadToolArgs& args);
 int run_vad_tool(const VadToolArgs& args);
