@@ -1,6 +1,7 @@
 // `la3d vad`: anonymize, then score anomalies on the anonymized frames (LA3D's AN->VAD path).
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -107,7 +108,10 @@ class VadRun {
       VideoSinkOptions o;
       o.codec = a_.codec;
       o.crf = stream ? a_.crf : 12;
-      const fs::path target = stream ? video_out : dir / ("." + stem + ".frames.partial.mp4");
+      // Offline, the frames wait outside the output folder, which appears only with the results.
+      const fs::path target =
+          stream ? video_out
+                 : fs::temp_directory_path() / fmt::format("la3d-vad-{}-{}.mp4", ::getpid(), stem);
       if (!stream) frames_tmp.path = target;
       auto s = VideoSink::open(target, {320, 240}, source.fps(), o);
       if (!s) return fail(s.error().message);
