@@ -29,6 +29,7 @@ test: models
 
 bench: build
 	$(BUILD)/bench_methods --benchmark_min_time=0.2
+	$(BUILD)/bench_vad
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "la3d/io.hpp"
+#include "vad_models.hpp"
 
 namespace la3d::cli {
 namespace {
@@ -19,6 +20,13 @@ struct Samples {
   std::vector<double> decode, detect, anonymize, encode;
   long long people = 0;
 };
+
+// Adds one JSON entry and one table row per stage.
+void stage(nlohmann::ordered_json& j, const char* name, const std::vector<double>& v) {
+  const Summary sum = summarize(v);
+  j["stages"][name] = {
+      {"median_ms", sum.median}, {"p95_ms", sum.p95}, {"mean_ms", sum.mean}, {"count", v.size()}};
+}
 
 // One image served `count` times, so that images and videos are measured by the same loop.
 class RepeatedImage final : public VideoSource {
@@ -53,8 +61,8 @@ Result<std::unique_ptr<VideoSource>> open_bench_source(const BenchArgs& a) {
 }
 
 // Runs the chain, encoding into `tmp_dir` (removed by the caller): encoding is part of the cost.
-Status collect(const BenchArgs& a, FramePipeline& pipeline, const fs::path& tmp_dir, Samples& s,
-               long long& frames, cv::Size& size) {
+Status collect(const BenchArgs& a, FramePipeline& pipeline, SnippetScorer* vad,
+               const fs::path& tmp_dir, Samples& s, long long& frames, cv::Size& size) {
   auto source = open_bench_source(a);
   if (!source) return source.error();
   VideoSource& src = *source.value();
@@ -73,7 +81,7 @@ Status collect(const BenchArgs& a, FramePipeline& pipeline, const fs::path& tmp_
     s.detect.push_back(r.detect_ms);
     s.anonymize.push_back(r.anonymize_ms);
     s.people += r.instances;
-    return Ok{};
+    return vad ? vad->add_frame(frame) : Status(Ok{});
   };
   const long long limit = a.frames;
   auto n = run_stream(src, pipeline, consume,
@@ -93,6 +101,13 @@ void add_bench_command(CLI::App& app, BenchArgs& a) {
   cmd->add_option("--frames", a.frames, "frames to measure (0 = whole video; images: 50)")
       ->check(CLI::Range(0, 10000000));
   cmd->add_flag("--json", a.json, "print JSON instead of a table");
+  cmd->add_option("--vad", a.vad, "also measure VAD: motion, pel or mgfn (per 16-frame snippet)")
+      ->check(CLI::IsMember({"motion", "pel", "mgfn"}));
+  cmd->add_option("--vad-dataset", a.vad_dataset, "ucf or xd")->capture_default_str();
+  cmd->add_option("--weights", a.vad_weights, "VAD head checkpoint");
+  cmd->add_option("--encoder-weights", a.encoder_weights, "I3D checkpoint");
+  cmd->add_flag("--formula-weights", a.formula_weights,
+                "synthetic weights: measure cost without checkpoints");
   add_engine_options(*cmd, a.engine);
 }
 
@@ -102,28 +117,42 @@ int run_bench(const BenchArgs& a) {
   std::error_code ec;
   const fs::path tmp = fs::temp_directory_path(ec) / fmt::format("la3d-bench-{}", getpid());
   fs::create_directories(tmp, ec);
+  std::unique_ptr<SnippetScorer> vad;
+  if (!a.vad.empty()) {
+    set_vad_threads(a.engine.threads);
+    auto scorer = make_scorer(
+        {a.vad, a.vad_dataset, "auto", a.vad_weights, a.encoder_weights, a.formula_weights, 0.5});
+    if (!scorer) return fail(scorer.error().message);
+    vad = std::move(scorer.value());
+  }
   FramePipeline pipeline(engine->options, std::move(engine->detector));
   Samples s;
   long long frames = 0;
   cv::Size size;
-  Status st = collect(a, pipeline, tmp, s, frames, size);
+  Status st = collect(a, pipeline, vad.get(), tmp, s, frames, size);
   fs::remove_all(tmp, ec);
   if (!st) return fail(st.error().message);
+  if (vad && vad->snippets() > 0)
+    if (auto scores = vad->score_all(); !scores) return fail(scores.error().message);
 
   const std::pair<const char*, const std::vector<double>*> stages[] = {{"decode", &s.decode},
                                                                        {"detect", &s.detect},
                                                                        {"anonymize", &s.anonymize},
                                                                        {"encode", &s.encode}};
-  nlohmann::json j{{"input", a.input},
-                   {"method", a.engine.method},
-                   {"frames", frames},
-                   {"width", size.width},
-                   {"height", size.height},
-                   {"people", s.people},
-                   {"peak_rss_mib", peak_rss_mib()}};
-  for (const auto& [name, v] : stages) {
-    const Summary sum = summarize(*v);
-    j["stages"][name] = {{"median_ms", sum.median}, {"p95_ms", sum.p95}, {"mean_ms", sum.mean}};
+  nlohmann::ordered_json j{{"input", a.input},
+                           {"method", a.engine.method},
+                           {"frames", frames},
+                           {"width", size.width},
+                           {"height", size.height},
+                           {"people", s.people},
+                           {"peak_rss_mib", peak_rss_mib()}};
+  for (const auto& [name, v] : stages) stage(j, name, *v);
+  if (vad) {
+    j["vad"] = vad->name();
+    j["snippets"] = vad->snippets();
+    stage(j, "vad prepare /snippet", vad->times().prepare_ms);
+    stage(j, "vad encoder /snippet", vad->times().encode_ms);
+    stage(j, "vad head /call", vad->times().head_ms);
   }
   if (a.json) {
     std::cout << j.dump(2) << "\n";
@@ -131,13 +160,12 @@ int run_bench(const BenchArgs& a) {
   }
   std::cout << fmt::format("{} | {} | {} frames at {}x{} | {} people\n", a.input, a.engine.method,
                            frames, size.width, size.height, s.people);
-  std::cout << fmt::format("{:<10} {:>10} {:>10} {:>10}\n", "stage", "median ms", "p95 ms",
+  std::cout << fmt::format("{:<21} {:>10} {:>10} {:>10}\n", "stage", "median ms", "p95 ms",
                            "mean ms");
-  for (const auto& [name, v] : stages) {
-    const Summary sum = summarize(*v);
-    std::cout << fmt::format("{:<10} {:>10.3f} {:>10.3f} {:>10.3f}\n", name, sum.median, sum.p95,
-                             sum.mean);
-  }
+  for (const auto& [name, st] : j["stages"].items())
+    std::cout << fmt::format("{:<21} {:>10.3f} {:>10.3f} {:>10.3f}\n", name,
+                             st["median_ms"].get<double>(), st["p95_ms"].get<double>(),
+                             st["mean_ms"].get<double>());
   std::cout << fmt::format("peak memory {:.1f} MiB\n", peak_rss_mib());
   return 0;
 }

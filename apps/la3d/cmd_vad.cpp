@@ -42,25 +42,6 @@ bool is_live(const std::string& s) {
   return s == "webcam" || s.rfind("webcam:", 0) == 0 || s.find("://") != std::string::npos;
 }
 
-Result<std::unique_ptr<SnippetScorer>> make_scorer(const VadArgs& a) {
-  if (a.head == "motion") {
-    if (!a.weights.empty() || !a.encoder_weights.empty())
-      return make_error("--head motion is training-free: it takes no --weights/--encoder-weights");
-    MotionHeadOptions o;
-    o.threshold = a.threshold;
-    return SnippetScorer::motion(o);
-  }
-  auto config = parse_head_config(a.head, a.dataset);
-  if (!config) return config.error();
-  auto kind = parse_encoder(a.encoder, &config.value());
-  if (!kind) return kind.error();
-  auto head = open_head(config.value(), a.weights, a.formula_weights);
-  if (!head) return head.error();
-  auto encoder = open_encoder(kind.value(), a.encoder_weights, a.formula_weights);
-  if (!encoder) return encoder.error();
-  return SnippetScorer::learned(std::move(encoder.value()), std::move(head.value()));
-}
-
 // The reference's name stem: {head}_{dataset}_{method}_imwh{W}x{H}_{video}.
 std::string output_stem(const VadArgs& a, cv::Size size) {
   const std::string head = a.head == "motion" ? "motion" : a.head + "_" + a.dataset;
@@ -307,7 +288,8 @@ int run_vad(const VadArgs& a) {
     return fail("VAD needs a video (16-frame snippets), not an image: " + a.input);
   // The VAD side first: a missing checkpoint is the likelier mistake in this command.
   set_vad_threads(a.engine.threads);
-  auto scorer = make_scorer(a);
+  auto scorer = make_scorer(
+      {a.head, a.dataset, a.encoder, a.weights, a.encoder_weights, a.formula_weights, a.threshold});
   if (!scorer) return fail(scorer.error().message);
   auto engine = build_engine(a.engine);
   if (!engine) return fail(engine.error().message);

@@ -30,6 +30,9 @@ struct BenchArgs {
   std::string input;
   int frames = 0;  // 0 = the whole video; images are repeated 50 times
   bool json = false;
+  std::string vad;  // empty: no VAD stage; else motion, pel or mgfn
+  std::string vad_dataset = "xd", vad_weights, encoder_weights;
+  bool formula_weights = false;
 };
 void add_bench_command(CLI::App& app, BenchArgs& args);
 int run_bench(const BenchArgs& args);

@@ -67,4 +67,23 @@ Result<std::unique_ptr<VideoEncoder>> open_encoder(EncoderKind kind, const std::
   return load_encoder(kind, path.value());
 }
 
+Result<std::unique_ptr<SnippetScorer>> make_scorer(const ScorerChoice& c) {
+  if (c.head == "motion") {
+    if (!c.weights.empty() || !c.encoder_weights.empty())
+      return make_error("--head motion is training-free: it takes no --weights/--encoder-weights");
+    MotionHeadOptions o;
+    o.threshold = c.threshold;
+    return SnippetScorer::motion(o);
+  }
+  auto config = parse_head_config(c.head, c.dataset);
+  if (!config) return config.error();
+  auto kind = parse_encoder(c.encoder, &config.value());
+  if (!kind) return kind.error();
+  auto head = open_head(config.value(), c.weights, c.formula_weights);
+  if (!head) return head.error();
+  auto encoder = open_encoder(kind.value(), c.encoder_weights, c.formula_weights);
+  if (!encoder) return encoder.error();
+  return SnippetScorer::learned(std::move(encoder.value()), std::move(head.value()));
+}
+
 }  // namespace la3d::cli

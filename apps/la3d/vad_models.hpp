@@ -6,6 +6,7 @@
 
 #include "la3d/vad.hpp"
 #include "la3d/vad_encoder.hpp"
+#include "la3d/vad_pipeline.hpp"
 
 namespace la3d::cli {
 
@@ -14,5 +15,14 @@ Result<std::unique_ptr<VadHead>> open_head(const HeadConfig& config, const std::
 Result<EncoderKind> parse_encoder(const std::string& name, const HeadConfig* head);
 Result<std::unique_ptr<VideoEncoder>> open_encoder(EncoderKind kind, const std::string& weights,
                                                    bool formula);
+
+// What a VAD run scores with: the motion head, or an encoder and a learned head.
+struct ScorerChoice {
+  std::string head = "motion", dataset = "xd", encoder = "auto";
+  std::string weights, encoder_weights;
+  bool formula_weights = false;
+  double threshold = 0.5;
+};
+Result<std::unique_ptr<SnippetScorer>> make_scorer(const ScorerChoice& c);
 
 }  // namespace la3d::cli
