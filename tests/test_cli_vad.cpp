@@ -58,6 +58,8 @@ TEST(CliVad, MotionHeadWritesScoresSegmentsPlotAndTheAnnotatedVideo) {
   EXPECT_EQ(j["snippets"], 3);  // floor(50 / 16)
   EXPECT_EQ(j["scored_frames"], 48);
   EXPECT_EQ(j["snippet_scores"].size(), 3u);
+  ASSERT_EQ(j["frame_scores"].size(), 48u);
+  EXPECT_EQ(j["frame_scores"][47], j["snippet_scores"][2]);
   EXPECT_TRUE(j["timing"].contains("encoder_per_snippet"));
   std::ifstream csv(d / "out" / (stem + "_scores.csv"));
   int lines = 0;

@@ -165,6 +165,7 @@ class VadRun {
         {"scored_frames", per_frame.size()},
         {"snippets", n},
         {"snippet_scores", scores},
+        {"frame_scores", per_frame},
         {"segments", nlohmann::json::array()},
         {"timing", timing_json(scorer_->times(), an_ms, wall_s, frames.value() / fps)}};
     for (const Segment& s : segments)
