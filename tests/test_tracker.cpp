@@ -160,7 +160,9 @@ TEST(MotionGuard, AddsNothingOnAStillSceneOrWhereTheDetectorAlreadyHides) {
     ASSERT_TRUE(found.ok());
     // The detector's box is all there is: noise makes no region, the moving target lies inside it.
     ASSERT_EQ(found->size(), enters(i) ? 1u : 0u) << "frame " << i;
-    if (enters(i)) EXPECT_EQ(found->front().label, "person");
+    if (enters(i)) {
+      EXPECT_EQ(found->front().label, "person");
+    }
   }
 }
 

@@ -93,6 +93,21 @@ struct VadToolArgs {
 void add_vad_tool_commands(CLI::App& app, VadToolArgs& args);
 int run_vad_tool(const VadToolArgs& args);
 
+struct ServeArgs {
+  EngineArgs engine;
+  std::string source, bind = "127.0.0.1", token;
+  int port = 8080;
+  std::string head = "motion", dataset = "xd", weights, encoder_weights;
+  bool formula_weights = false;
+  double threshold = 0.5;
+  int window = 8;
+  bool once = false;
+  int jpeg_quality = 80;
+  bool quiet = false;
+};
+void add_serve_command(CLI::App& app, ServeArgs& args);
+int run_serve(const ServeArgs& args);
+
 // Prints "la3d: error: MESSAGE" on stderr and returns the exit status for runtime failures.
 int fail(const std::string& message);
 

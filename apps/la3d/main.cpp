@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   add_vad_command(app, vad);
   VadToolArgs tools;
   add_vad_tool_commands(app, tools);
+  ServeArgs serve;
+  add_serve_command(app, serve);
   auto* methods = app.add_subcommand("methods", "list the AN methods");
 
   std::vector<std::string> reversed(args->rbegin(),
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("bench")) return run_bench(bench);
     if (app.got_subcommand("models")) return run_models(models);
     if (app.got_subcommand("vad")) return run_vad(vad);
+    if (app.got_subcommand("serve")) return run_serve(serve);
     if (app.got_subcommand("score") || app.got_subcommand("features") || app.got_subcommand("eval"))
       return run_vad_tool(tools);
     return run_anonymize(anonymize);

@@ -39,6 +39,10 @@ class FramePipeline {
 
   // A new, unrelated sequence of frames starts (next image or video): trackers forget.
   void start_sequence();
+  // Changes the AN method and its parameters between frames (the dashboard's controls). Refused
+  // when invalid, or when it would need a detector this pipeline does not have.
+  Status set_an(const AnParams& params);
+  const AnParams& an() const { return options_.an; }
 
   // Anonymizes `frame` in place (after resizing it when asked). On error the frame is not usable:
   // the caller must not write it.

@@ -34,6 +34,15 @@ Status FramePipeline::check(const PipelineOptions& o, const Detector* detector) 
   return Ok{};
 }
 
+Status FramePipeline::set_an(const AnParams& params) {
+  PipelineOptions next = options_;
+  next.an = params;
+  if (Status s = check(next, detector_.get()); !s) return s;
+  options_ = std::move(next);
+  anonymizer_ = Anonymizer(options_.an);
+  return Ok{};
+}
+
 void FramePipeline::start_sequence() {
   if (detector_) detector_->reset();
 }

@@ -1,0 +1,237 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "la3d/dashboard.hpp"
+#include "la3d/pipeline.hpp"
+
+namespace la3d {
+namespace {
+
+constexpr size_t kMaxScores = 600, kMaxEvents = 100;
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string iso_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+DashboardState::DashboardState(std::string source, std::string vad, double threshold, AnParams an)
+    : source_(std::move(source)), vad_(std::move(vad)), threshold_(threshold), active_(an) {}
+
+void DashboardState::publish_frame(std::string jpeg, const FrameStats& stats, double source_fps) {
+  {
+    std::lock_guard lock(m_);
+    jpeg_ = std::move(jpeg);
+    ++seq_;
+    last_ = stats;
+    source_fps_ = source_fps;
+    ++frames_total_;
+    people_total_ += stats.people;
+    frame_times_.push_back(now_s());
+    while (frame_times_.size() > 60) frame_times_.pop_front();
+  }
+  frame_cv_.notify_all();
+}
+
+void DashboardState::add_score(const ScorePoint& p, const std::string& thumb, double fps) {
+  std::lock_guard lock(m_);
+  scores_.push_back(p);
+  while (scores_.size() > kMaxScores) scores_.pop_front();
+  const bool alert = p.score >= threshold_;
+  if (alert && !in_alert_) {
+    AnomalyEvent e;
+    e.id = next_event_id_++;
+    e.snippet = p.snippet;
+    e.frame = p.frame;
+    e.time_s = fps > 0 ? p.frame / fps : 0;
+    e.wall_time = iso_now();
+    e.peak = p.score;
+    e.thumbnail_jpeg = thumb;
+    events_.push_back(std::move(e));
+    ++events_total_;
+    while (events_.size() > kMaxEvents) events_.pop_front();
+  } else if (alert && !events_.empty()) {
+    events_.back().peak = std::max(events_.back().peak, p.score);
+  }
+  in_alert_ = alert;
+}
+
+std::optional<AnParams> DashboardState::take_config() {
+  std::lock_guard lock(m_);
+  auto p = pending_;
+  pending_.reset();
+  return p;
+}
+
+void DashboardState::set_active(const AnParams& an) {
+  std::lock_guard lock(m_);
+  active_ = an;
+}
+
+bool DashboardState::wait_frame(uint64_t after, std::chrono::milliseconds timeout,
+                                std::string& jpeg, uint64_t& seq) {
+  std::unique_lock lock(m_);
+  if (!frame_cv_.wait_for(lock, timeout, [&] { return stopped_ || seq_ > after; })) return false;
+  if (stopped_) return false;
+  jpeg = jpeg_;
+  seq = seq_;
+  return true;
+}
+
+Result<nlohmann::json> DashboardState::request_config(const nlohmann::json& body) {
+  if (!body.is_object()) return make_error("the body must be a JSON object");
+  std::lock_guard lock(m_);
+  AnParams next = pending_.value_or(active_);
+  for (const auto& [key, value] : body.items()) {
+    if (key == "method") {
+      if (!value.is_string()) return make_error("method must be a string");
+      auto m = parse_method(value.get<std::string>());
+      if (!m) return m.error();
+      if (m.value() == Method::NoAn)
+        return make_error(
+            "method no-an is not available here: the dashboard shows only anonymized frames");
+      next.method = m.value();
+    } else if (key == "an_scale" || key == "an_bound") {
+      if (!value.is_number()) return make_error(key + " must be a number");
+      const double v = value.get<double>();
+      if (key == "an_scale") {
+        if (!(v > 0 && v <= 10)) return make_error("an_scale must be in (0, 10]");
+        next.an_scale = v;
+      } else {
+        if (!(v > 0 && v <= 1)) return make_error("an_bound must be in (0, 1]");
+        next.an_bound = v;
+      }
+    } else {
+      return make_error("unknown setting '" + key + "' (method, an_scale, an_bound)");
+    }
+  }
+  if (Status s = validate(next); !s) return s.error();
+  pending_ = next;
+  return config_json(next);
+}
+
+nlohmann::json DashboardState::config_json(const AnParams& an) const {
+  return {{"method", std::string(method_name(an.method))},
+          {"an_scale", an.an_scale},
+          {"an_bound", an.an_bound}};
+}
+
+nlohmann::json DashboardState::status() const {
+  std::lock_guard lock(m_);
+  double fps = 0;
+  if (frame_times_.size() > 1)
+    fps = (frame_times_.size() - 1) / std::max(1e-9, frame_times_.back() - frame_times_.front());
+  nlohmann::json vad{
+      {"head", vad_}, {"threshold", threshold_}, {"state", vad_.empty() ? "off" : "on"}};
+  if (!scores_.empty()) {
+    vad["latest_score"] = scores_.back().score;
+    vad["alert"] = scores_.back().score >= threshold_;
+  }
+  return {{"source", source_},
+          {"config", config_json(active_)},
+          {"fps", fps},
+          {"source_fps", source_fps_},
+          {"frames", frames_total_},
+          {"frame_index", last_.index},
+          {"people_hidden", last_.people},
+          {"stages_ms",
+           {{"decode", last_.decode_ms},
+            {"detect", last_.detect_ms},
+            {"anonymize", last_.anonymize_ms},
+            {"jpeg", last_.jpeg_ms}}},
+          {"viewers", viewers_},
+          {"vad", vad},
+          {"events", events_total_}};
+}
+
+nlohmann::json DashboardState::events() const {
+  std::lock_guard lock(m_);
+  nlohmann::json out = nlohmann::json::array();
+  for (auto it = events_.rbegin(); it != events_.rend(); ++it)
+    out.push_back({{"id", it->id},
+                   {"snippet", it->snippet},
+                   {"frame", it->frame},
+                   {"time_s", it->time_s},
+                   {"wall_time", it->wall_time},
+                   {"peak", it->peak},
+                   {"thumbnail", fmt::format("/api/events/{}/thumbnail.jpg", it->id)}});
+  return out;
+}
+
+std::optional<std::string> DashboardState::event_thumbnail(int id) const {
+  std::lock_guard lock(m_);
+  for (const auto& e : events_)
+    if (e.id == id) return e.thumbnail_jpeg;
+  return std::nullopt;
+}
+
+nlohmann::json DashboardState::scores(size_t max_points) const {
+  std::lock_guard lock(m_);
+  nlohmann::json out = nlohmann::json::array();
+  const size_t first = scores_.size() > max_points ? scores_.size() - max_points : 0;
+  for (size_t i = first; i < scores_.size(); ++i)
+    out.push_back({{"snippet", scores_[i].snippet},
+                   {"frame", scores_[i].frame},
+                   {"score", scores_[i].score}});
+  return {{"threshold", threshold_}, {"points", out}};
+}
+
+std::string DashboardState::metrics() const {
+  const nlohmann::json s = status();
+  std::lock_guard lock(m_);
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help, const std::string& body) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{}", name, help, name, type, body);
+  };
+  metric("la3d_frames_total", "counter", "Frames anonymized and published.",
+         fmt::format("la3d_frames_total {}\n", frames_total_));
+  metric("la3d_people_hidden_total", "counter", "Regions hidden, summed over frames.",
+         fmt::format("la3d_people_hidden_total {}\n", people_total_));
+  metric("la3d_fps", "gauge", "Frames per second over the last 60 frames.",
+         fmt::format("la3d_fps {:.3f}\n", s["fps"].get<double>()));
+  std::string stages;
+  for (const auto& [k, v] : s["stages_ms"].items())
+    stages += fmt::format("la3d_stage_milliseconds{{stage=\"{}\"}} {:.3f}\n", k, v.get<double>());
+  metric("la3d_stage_milliseconds", "gauge", "Cost of each stage on the last frame.", stages);
+  metric("la3d_vad_score", "gauge", "Latest VAD snippet score.",
+         fmt::format("la3d_vad_score {:.6f}\n", scores_.empty() ? 0.0 : scores_.back().score));
+  metric("la3d_anomaly_events_total", "counter", "Anomaly events (score crossing the threshold).",
+         fmt::format("la3d_anomaly_events_total {}\n", events_total_));
+  metric("la3d_viewers", "gauge", "Clients watching the MJPEG stream.",
+         fmt::format("la3d_viewers {}\n", viewers_));
+  metric("la3d_viewer_frames_skipped_total", "counter",
+         "Frames a slow viewer skipped (it always gets the newest frame).",
+         fmt::format("la3d_viewer_frames_skipped_total {}\n", skipped_total_));
+  return out;
+}
+
+void DashboardState::viewer_joined() {
+  std::lock_guard lock(m_);
+  ++viewers_;
+}
+void DashboardState::viewer_left(uint64_t skipped) {
+  std::lock_guard lock(m_);
+  --viewers_;
+  skipped_total_ += skipped;
+}
+
+void DashboardState::stop() {
+  {
+    std::lock_guard lock(m_);
+    stopped_ = true;
+  }
+  frame_cv_.notify_all();
+}
+
+}  // namespace la3d

@@ -1,0 +1,223 @@
+// The dashboard's HTTP side, on cpp-httplib (Debian's libcpp-httplib-dev): a small threaded server
+// with chunked responses for the MJPEG stream, and nothing else to carry. Routes serve only the
+// embedded page and what DashboardState holds; none touches the file system.
+#include <httplib.h>
+
+#include <atomic>
+#include <thread>
+
+#include "la3d/dashboard.hpp"
+#include "server/web_assets.hpp"
+
+namespace la3d {
+namespace {
+
+bool loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost";
+}
+
+// Equal strings in time independent of where they differ.
+bool same_secret(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() != b.size();
+  for (size_t i = 0; i < std::max(a.size(), b.size()); ++i)
+    diff |= uchar(i < a.size() ? a[i] : 0) ^ uchar(i < b.size() ? b[i] : 0);
+  return diff == 0;
+}
+
+std::string cookie_token(const httplib::Request& req) {
+  const std::string cookies = req.get_header_value("Cookie");
+  const std::string key = "la3d_token=";
+  for (size_t p = 0; (p = cookies.find(key, p)) != std::string::npos; p += key.size())
+    if (p == 0 || cookies[p - 1] == ' ' || cookies[p - 1] == ';') {
+      const size_t end = cookies.find(';', p);
+      return cookies.substr(p + key.size(), end == std::string::npos ? end : end - p - key.size());
+    }
+  return "";
+}
+
+void json_reply(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+void error_reply(httplib::Response& res, int status, const std::string& message) {
+  json_reply(res, status, {{"error", message}});
+}
+
+}  // namespace
+
+Status validate(const ServerOptions& o) {
+  if (o.port < 0 || o.port > 65535) return make_error("port must be in 0..65535");
+  if (!loopback(o.bind) && o.token.empty())
+    return make_error("binding " + o.bind +
+                      " exposes the dashboard beyond this machine: give --token SECRET (16+ "
+                      "characters) or bind 127.0.0.1");
+  if (!o.token.empty() && o.token.size() < 16)
+    return make_error("--token must be at least 16 characters");
+  return Ok{};
+}
+
+struct DashboardServer::Impl {
+  DashboardState& state;
+  ServerOptions options;
+  httplib::Server server;
+  std::thread thread;
+  int port = 0;
+  std::atomic<int> viewers{0};
+
+  Impl(DashboardState& s, ServerOptions o) : state(s), options(std::move(o)) {}
+
+  bool authorized(const httplib::Request& req) const {
+    if (options.token.empty()) return true;
+    const std::string auth = req.get_header_value("Authorization");
+    if (auth.rfind("Bearer ", 0) == 0 && same_secret(auth.substr(7), options.token)) return true;
+    return same_secret(cookie_token(req), options.token);
+  }
+
+  void routes() {
+    server.set_payload_max_length(options.max_body);
+    server.new_task_queue = [] { return new httplib::ThreadPool(48); };
+    server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_header("X-Frame-Options", "DENY");
+      res.set_header("Cache-Control", "no-store");
+      res.set_header("Content-Security-Policy",
+                     "default-src 'self'; img-src 'self' blob:; style-src 'self' 'unsafe-inline'");
+      if (req.path == "/login") return httplib::Server::HandlerResponse::Unhandled;
+      if (!authorized(req)) {
+        error_reply(res, 401, "a bearer token or the la3d_token cookie is required");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      // Closed to other origins: a page elsewhere must not drive the controls.
+      const std::string origin = req.get_header_value("Origin");
+      if (req.method != "GET" && !origin.empty() &&
+          origin != "http://" + req.get_header_value("Host")) {
+        error_reply(res, 403, "cross-origin requests are not allowed");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    server.Get("/login", [this](const httplib::Request& req, httplib::Response& res) {
+      if (options.token.empty() || !same_secret(req.get_param_value("token"), options.token))
+        return error_reply(res, 401, "wrong or missing token");
+      res.set_header("Set-Cookie",
+                     "la3d_token=" + options.token + "; HttpOnly; SameSite=Strict; Path=/");
+      res.set_redirect("/", 303);
+    });
+    for (const WebAsset& a : web_assets())
+      server.Get(std::string(a.path), [&a](const httplib::Request&, httplib::Response& res) {
+        res.set_content(std::string(a.data), std::string(a.content_type));
+      });
+    server.Get("/api/status", [this](const httplib::Request&, httplib::Response& res) {
+      json_reply(res, 200, state.status());
+    });
+    server.Get("/api/events", [this](const httplib::Request&, httplib::Response& res) {
+      json_reply(res, 200, state.events());
+    });
+    server.Get(R"(/api/events/(\d{1,9})/thumbnail\.jpg)",
+               [this](const httplib::Request& req, httplib::Response& res) {
+                 auto jpeg = state.event_thumbnail(std::stoi(req.matches[1]));
+                 if (!jpeg) return error_reply(res, 404, "no such event");
+                 res.set_content(*jpeg, "image/jpeg");
+               });
+    server.Get("/api/scores", [this](const httplib::Request& req, httplib::Response& res) {
+      size_t n = 300;
+      if (req.has_param("n")) {
+        const std::string v = req.get_param_value("n");
+        if (v.empty() || v.size() > 4 || v.find_first_not_of("0123456789") != std::string::npos)
+          return error_reply(res, 400, "n must be an integer 1..600");
+        n = std::stoul(v);
+        if (n < 1 || n > 600) return error_reply(res, 400, "n must be an integer 1..600");
+      }
+      json_reply(res, 200, state.scores(n));
+    });
+    server.Post("/api/config", [this](const httplib::Request& req, httplib::Response& res) {
+      if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0)
+        return error_reply(res, 415, "send application/json");
+      const auto body = nlohmann::json::parse(req.body, nullptr, false);
+      if (body.is_discarded()) return error_reply(res, 400, "the body is not valid JSON");
+      auto r = state.request_config(body);
+      if (!r) return error_reply(res, 400, r.error().message);
+      json_reply(res, 200, {{"accepted", r.value()}});
+    });
+    server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(state.metrics(), "text/plain; version=0.0.4");
+    });
+    server.Get("/frame.jpg", [this](const httplib::Request&, httplib::Response& res) {
+      std::string jpeg;
+      uint64_t seq = 0;
+      if (!state.wait_frame(0, std::chrono::seconds(5), jpeg, seq))
+        return error_reply(res, 503, "no frame yet");
+      res.set_content(jpeg, "image/jpeg");
+    });
+    server.Get("/stream.mjpg", [this](const httplib::Request&, httplib::Response& res) {
+      if (viewers.fetch_add(1) >= options.max_viewers) {
+        viewers.fetch_sub(1);
+        return error_reply(res, 503, "too many viewers");
+      }
+      state.viewer_joined();
+      auto last = std::make_shared<uint64_t>(0);
+      auto skipped = std::make_shared<uint64_t>(0);
+      // Each call sends the newest frame: a slow viewer skips frames, it never queues them, and
+      // the pipeline never waits for it.
+      res.set_chunked_content_provider(
+          "multipart/x-mixed-replace; boundary=la3dframe",
+          [this, last, skipped](size_t, httplib::DataSink& sink) {
+            std::string jpeg;
+            uint64_t seq = 0;
+            if (!state.wait_frame(*last, std::chrono::seconds(2), jpeg, seq)) {
+              return sink.is_writable();  // keep waiting while the client is there
+            }
+            if (*last) *skipped += seq - *last - 1;
+            *last = seq;
+            const std::string head = "--la3dframe\r\nContent-Type: image/jpeg\r\nContent-Length: " +
+                                     std::to_string(jpeg.size()) + "\r\n\r\n";
+            return sink.write(head.data(), head.size()) && sink.write(jpeg.data(), jpeg.size()) &&
+                   sink.write("\r\n", 2);
+          },
+          [this, skipped](bool) {
+            viewers.fetch_sub(1);
+            state.viewer_left(*skipped);
+          });
+    });
+    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+      if (res.body.empty())
+        error_reply(res, res.status, res.status == 404 ? "no such route" : "request refused");
+    });
+  }
+};
+
+DashboardServer::DashboardServer(DashboardState& state, ServerOptions options)
+    : impl_(std::make_unique<Impl>(state, std::move(options))) {}
+
+DashboardServer::~DashboardServer() {
+  stop();
+}
+
+Status DashboardServer::start() {
+  if (Status s = validate(impl_->options); !s) return s;
+  impl_->routes();
+  if (impl_->options.port == 0) {
+    impl_->port = impl_->server.bind_to_any_port(impl_->options.bind);
+    if (impl_->port <= 0) return make_error("cannot bind " + impl_->options.bind);
+  } else {
+    if (!impl_->server.bind_to_port(impl_->options.bind, impl_->options.port))
+      return make_error("cannot bind " + impl_->options.bind + ":" +
+                        std::to_string(impl_->options.port) + " (in use, or not an address here)");
+    impl_->port = impl_->options.port;
+  }
+  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  return Ok{};
+}
+
+int DashboardServer::port() const {
+  return impl_->port;
+}
+
+void DashboardServer::stop() {
+  if (!impl_ || !impl_->thread.joinable()) return;
+  impl_->state.stop();
+  impl_->server.stop();
+  impl_->thread.join();
+}
+
+}  // namespace la3d

@@ -1,0 +1,93 @@
+// la3d dashboard: polls the JSON API, draws the score chart with uPlot, sends control changes.
+'use strict';
+
+const METHODS = ['mask', 'edge', 'blur', 'pixelization', 'adaptive_blur', 'adaptive_full_blur',
+  'adaptive_max_blur', 'adaptive_pixelization', 'adaptive_max_pixelization'];
+const $ = (id) => document.getElementById(id);
+
+let chart = null;
+let threshold = 0.5;
+
+function makeChart() {
+  const el = $('chart');
+  chart = new uPlot({
+    width: Math.min(520, el.clientWidth || 520), height: 200,
+    scales: { x: { time: false }, y: { range: [0, 1.05] } },
+    axes: [{ stroke: '#ccc', label: 'frame' }, { stroke: '#ccc' }],
+    series: [{ label: 'frame' }, { label: 'VAD score', stroke: '#4af', width: 2 },
+      { label: 'threshold', stroke: '#888', dash: [6, 4] }],
+  }, [[], [], []], el);
+}
+
+async function getJson(url) {
+  const r = await fetch(url, { credentials: 'same-origin' });
+  if (!r.ok) throw new Error(url + ': ' + r.status);
+  return r.json();
+}
+
+function showStatus(s) {
+  $('source').textContent = `${s.source} · ${s.fps.toFixed(1)} fps · ${s.people_hidden} hidden`;
+  const rows = Object.entries(s.stages_ms).map(([k, v]) => `<tr><td>${k}</td><td>${v.toFixed(1)} ms</td></tr>`);
+  rows.push(`<tr><td>fps</td><td>${s.fps.toFixed(1)}</td></tr>`);
+  rows.push(`<tr><td>viewers</td><td>${s.viewers}</td></tr>`);
+  $('stages').innerHTML = rows.join('');
+  const c = s.config;
+  const sel = $('method');
+  if (document.activeElement !== sel) sel.value = c.method;
+  sel.dataset.active = c.method;
+  for (const k of ['an_scale', 'an_bound']) {
+    if (document.activeElement !== $(k)) $(k).value = c[k];
+    $(k + '_v').textContent = Number(c[k]).toFixed(2);
+  }
+  $('vad-head').textContent = s.vad.state === 'off' ? '(VAD off)' : `(${s.vad.head})`;
+  $('alert').hidden = !s.vad.alert;
+}
+
+function showScores(d) {
+  threshold = d.threshold;
+  const xs = d.points.map((p) => p.frame);
+  const ys = d.points.map((p) => p.score);
+  chart.setData([xs, ys, xs.map(() => threshold)]);
+  $('chart').dataset.points = String(d.points.length);
+}
+
+function showEvents(events) {
+  $('events').innerHTML = events.map((e) =>
+    `<li><img src="${e.thumbnail}" alt="event ${e.id}">#${e.id} frame ${e.frame} ` +
+    `(${e.time_s.toFixed(1)} s) peak ${e.peak.toFixed(2)} <small>${e.wall_time}</small></li>`).join('');
+}
+
+async function sendConfig(change) {
+  const r = await fetch('/api/config', {
+    method: 'POST', credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(change),
+  });
+  const body = await r.json();
+  $('config-error').hidden = r.ok;
+  if (!r.ok) $('config-error').textContent = body.error;
+}
+
+async function tick() {
+  try {
+    const [s, d, e] = await Promise.all([getJson('/api/status'), getJson('/api/scores'), getJson('/api/events')]);
+    showStatus(s);
+    showScores(d);
+    showEvents(e);
+  } catch (err) {
+    $('source').textContent = 'disconnected: ' + err.message;
+  }
+}
+
+function init() {
+  const sel = $('method');
+  sel.innerHTML = METHODS.map((m) => `<option value="${m}">${m}</option>`).join('');
+  sel.addEventListener('change', () => sendConfig({ method: sel.value }));
+  for (const k of ['an_scale', 'an_bound']) {
+    $(k).addEventListener('change', () => sendConfig({ [k]: Number($(k).value) }));
+  }
+  makeChart();
+  tick();
+  setInterval(tick, 1000);
+}
+
+init();
