@@ -7,6 +7,7 @@ VTEST := /usr/share/doc/opencv-doc/examples/data/vtest.avi
 
 deps:
 	scripts/install-deps.sh
+	scripts/fetch-web-deps.sh
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
@@ -24,8 +25,10 @@ run: models
 	$(BUILD)/la3d anonymize $(VTEST) --method adaptive_blur --detect-every 2 --motion-guard \
 	  -o $(BUILD)/out/vtest_adaptive_blur.mp4
 
+# The C++ suite, then the dashboard in a real (headless) browser.
 test: models
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	scripts/dashboard-e2e.sh $(BUILD)
 
 bench: build
 	$(BUILD)/bench_methods --benchmark_min_time=0.2

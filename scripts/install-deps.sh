@@ -11,6 +11,7 @@ packages=(
   libonnx-dev libprotobuf-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libtorch-dev libopenblas0-pthread
+  libcpp-httplib-dev chromium
 )
 
 missing=()

@@ -1,0 +1,45 @@
+// End-to-end browser test of the dashboard: Debian's chromium, headless, driven by playwright-core.
+// Usage: node dashboard-e2e.cjs URL SCREENSHOT.png
+// Checks that anonymized frames arrive, the score chart updates, and switching the method takes
+// effect; saves a screenshot. Exits non-zero with one line on failure.
+'use strict';
+const { chromium } = require('playwright-core');
+
+async function main() {
+  const [url, shot] = process.argv.slice(2);
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+      '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(url);
+    // Frames arrive: the MJPEG <img> has decoded a frame.
+    await page.waitForFunction(() => document.getElementById('stream').naturalWidth > 0, null,
+      { timeout: 30000 });
+    // The chart updates: its point count grows while we watch.
+    await page.waitForFunction(() => Number(document.getElementById('chart').dataset.points) >= 1,
+      null, { timeout: 60000 });
+    const before = Number(await page.$eval('#chart', (e) => e.dataset.points));
+    await page.waitForFunction((b) => Number(document.getElementById('chart').dataset.points) > b,
+      before, { timeout: 60000 });
+    // Switching the method reaches the pipeline and comes back in the status.
+    await page.selectOption('#method', 'pixelization');
+    await page.waitForFunction(() => document.getElementById('method').dataset.active === 'pixelization',
+      null, { timeout: 20000 });
+    const status = await (await page.request.get(new URL('/api/status', url).href)).json();
+    if (status.config.method !== 'pixelization') throw new Error('status says ' + status.config.method);
+    await page.waitForTimeout(1500);  // a few pixelated frames for the screenshot
+    await page.screenshot({ path: shot });
+    const points = await page.$eval('#chart', (e) => e.dataset.points);
+    console.log(`dashboard e2e: frames arrive, chart ${before} -> ${points} points, method switched; ${shot}`);
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((e) => {
+  console.error('dashboard e2e failed: ' + e.message.split('\n')[0]);
+  process.exit(1);
+});
