@@ -168,6 +168,26 @@ TEST(Npy, RoundTripAndRefusals) {
   const cv::Mat m = test::read_npy(dir / "a.npy");
   ASSERT_EQ(m.dims, 3);
   EXPECT_EQ(m.ptr<float>()[23], a.data[23]);
+  // float16 data, written by hand: 1, -2.5, the smallest normal 2^-14 and the smallest subnormal
+  // 2^-24.
+  {
+    std::string header = "{'descr': '<f2', 'fortran_order': False, 'shape': (4,), }";
+    header.append(63 - (10 + header.size()) % 64, ' ');
+    header += '\n';
+    std::string bytes("\x93NUMPY\x01\x00", 8);
+    bytes += char(header.size());
+    bytes += char(0);
+    bytes += header;
+    for (uint16_t h : {0x3C00, 0xC100, 0x0400, 0x0001}) {
+      bytes += char(h & 0xFF);
+      bytes += char(h >> 8);
+    }
+    std::ofstream(dir / "half.npy", std::ios::binary) << bytes;
+    auto h = read_npy(dir / "half.npy");
+    ASSERT_TRUE(h.ok()) << h.error().message;
+    EXPECT_EQ(h->data,
+              (std::vector<float>{1.f, -2.5f, std::ldexp(1.f, -14), std::ldexp(1.f, -24)}));
+  }
   a.data[5] = NAN;
   ASSERT_TRUE(write_npy(dir / "nan.npy", a).ok());
   auto n = read_npy(dir / "nan.npy");

@@ -19,6 +19,9 @@ fs::path partial_path_for(const fs::path& final_path);
 // Renames `temp` onto `final_path`, creating parent folders; removes `temp` on failure.
 Status commit_file(const fs::path& temp, const fs::path& final_path);
 
+// The whole content of a file.
+Result<std::string> read_file(const fs::path& path);
+
 // Writes `bytes` to a temporary sibling and renames it into place.
 Status write_file_atomically(const fs::path& path, const std::string& bytes);
 

@@ -30,6 +30,10 @@ struct ParamSpec {
 };
 using ModelSchema = std::vector<ParamSpec>;
 
+// Appends a BatchNorm's five entries (weight, bias, running_mean, running_var,
+// num_batches_tracked) under `name`, in PyTorch's order.
+void add_batch_norm(ModelSchema& schema, const std::string& name, int64_t channels);
+
 // PEL4VAD (feature 1024): t_step 9 for UCF-Crime, 3 for XD-Violence.
 ModelSchema pel4vad_schema(int t_step);
 // MGFN for 2048-d (UCF-Crime, I3D ResNet-50) or 1024-d (XD-Violence, I3D Inception) features.

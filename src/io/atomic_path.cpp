@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <sstream>
 
 #include "la3d/io.hpp"
 
@@ -25,6 +26,15 @@ Status commit_file(const fs::path& temp, const fs::path& final_path) {
     return make_error("cannot move output into place at " + final_path.string());
   }
   return Ok{};
+}
+
+Result<std::string> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("cannot read " + path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return make_error("cannot read " + path.string());
+  return std::move(ss).str();
 }
 
 Status write_file_atomically(const fs::path& path, const std::string& bytes) {

@@ -5,6 +5,8 @@
 #include <map>
 #include <sstream>
 
+#include "la3d/io.hpp"
+#include "vad/half_float.hpp"
 #include "vad/unpickler.hpp"
 #include "vad/zip_archive.hpp"
 
@@ -18,31 +20,6 @@ size_t element_size(const std::string& dtype) {
   if (dtype == "float32" || dtype == "int32") return 4;
   if (dtype == "float16" || dtype == "bfloat16" || dtype == "int16") return 2;
   return 1;
-}
-
-float half_to_float(uint16_t h) {
-  const uint32_t sign = uint32_t(h & 0x8000) << 16, exp = (h >> 10) & 0x1F, man = h & 0x3FF;
-  uint32_t bits;
-  if (exp == 0) {
-    if (man == 0) {
-      bits = sign;
-    } else {  // subnormal: renormalise
-      int e = -1;
-      uint32_t m = man;
-      do {
-        ++e;
-        m <<= 1;
-      } while (!(m & 0x400));
-      bits = sign | uint32_t(127 - 15 - e) << 23 | (m & 0x3FF) << 13;
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7F800000u | man << 13;
-  } else {
-    bits = sign | (exp + 127 - 15) << 23 | man << 13;
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
 }
 
 float element(const char* p, const std::string& dtype) {
@@ -220,11 +197,9 @@ int64_t TensorData::numel() const {
 }
 
 Result<StateDict> read_checkpoint(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return make_error("cannot read checkpoint " + file.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const std::string bytes = std::move(ss).str();
+  auto read = read_file(file);
+  if (!read) return make_error("cannot read checkpoint " + file.string());
+  const std::string& bytes = read.value();
   auto sd = looks_like_zip(bytes) ? read_zip(bytes) : read_legacy(bytes);
   if (!sd) return make_error("checkpoint " + file.string() + ": " + sd.error().message);
   return sd;

@@ -7,17 +7,9 @@ namespace {
 
 using P = ParamKind;
 
-void bn(ModelSchema& s, const std::string& p, int64_t c) {
-  s.push_back({p + ".weight", {c}, P::BnWeight});
-  s.push_back({p + ".bias", {c}, P::BnBias});
-  s.push_back({p + ".running_mean", {c}, P::BnMean});
-  s.push_back({p + ".running_var", {c}, P::BnVar});
-  s.push_back({p + ".num_batches_tracked", {}, P::BnCount});
-}
-
 void unit3d(ModelSchema& s, const std::string& p, int64_t in, int64_t out, int64_t k) {
   s.push_back({p + ".conv3d.weight", {out, in, k, k, k}, P::Weight});
-  bn(s, p + ".batch3d", out);
+  add_batch_norm(s, p + ".batch3d", out);
 }
 
 }  // namespace
@@ -58,7 +50,7 @@ bool r50_has_nonlocal(int layer, int block) {
 ModelSchema i3d_r50_nl_schema() {
   ModelSchema s;
   s.push_back({"conv1.weight", {64, 3, 5, 7, 7}, P::Weight});
-  bn(s, "bn1", 64);
+  add_batch_norm(s, "bn1", 64);
   int64_t in = 64;
   for (int l = 0; l < 4; ++l) {
     const int64_t planes = 64 << l;
@@ -66,14 +58,14 @@ ModelSchema i3d_r50_nl_schema() {
       const std::string p = "layer" + std::to_string(l + 1) + "." + std::to_string(b) + ".";
       const int64_t kt = 1 + 2 * kR50Temporal[l][b];
       s.push_back({p + "conv1.weight", {planes, in, kt, 1, 1}, P::Weight});
-      bn(s, p + "bn1", planes);
+      add_batch_norm(s, p + "bn1", planes);
       s.push_back({p + "conv2.weight", {planes, planes, 1, 3, 3}, P::Weight});
-      bn(s, p + "bn2", planes);
+      add_batch_norm(s, p + "bn2", planes);
       s.push_back({p + "conv3.weight", {planes * 4, planes, 1, 1, 1}, P::Weight});
-      bn(s, p + "bn3", planes * 4);
+      add_batch_norm(s, p + "bn3", planes * 4);
       if (b == 0) {
         s.push_back({p + "downsample.0.weight", {planes * 4, in, 1, 1, 1}, P::Weight});
-        bn(s, p + "downsample.1", planes * 4);
+        add_batch_norm(s, p + "downsample.1", planes * 4);
       }
       in = planes * 4;
       if (r50_has_nonlocal(l, b)) {
@@ -84,7 +76,7 @@ ModelSchema i3d_r50_nl_schema() {
         }
         s.push_back({p + "nl.out.weight", {in, ci, 1, 1, 1}, P::Weight});
         s.push_back({p + "nl.out.bias", {in}, P::Bias});
-        bn(s, p + "nl.bn", in);
+        add_batch_norm(s, p + "nl.bn", in);
       }
     }
   }

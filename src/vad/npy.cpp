@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "la3d/io.hpp"
+#include "vad/half_float.hpp"
 
 namespace la3d {
 
@@ -16,24 +17,10 @@ int64_t NpyArray::numel() const {
   return n;
 }
 
-namespace {
-
-float half_bits_to_float(uint16_t h) {
-  const int e = (h >> 10) & 0x1F, m = h & 0x3FF;
-  const float sign = (h & 0x8000) ? -1.f : 1.f;
-  if (e == 0) return sign * std::ldexp(float(m), -24);
-  if (e == 31) return m ? NAN : sign * INFINITY;
-  return sign * std::ldexp(float(m + 1024), e - 25);
-}
-
-}  // namespace
-
 Result<NpyArray> read_npy(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error("cannot read " + path.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const std::string b = std::move(ss).str();
+  auto read = read_file(path);
+  if (!read) return read.error();
+  const std::string& b = read.value();
   const std::string name = path.string();
   if (b.size() < 10 || b.compare(0, 6, "\x93NUMPY") != 0)
     return make_error(name + " is not a .npy file");
@@ -81,7 +68,7 @@ Result<NpyArray> read_npy(const std::filesystem::path& path) {
     } else if (kind == 'f') {
       uint16_t h;
       std::memcpy(&h, p, 2);
-      v = half_bits_to_float(h);
+      v = half_to_float(h);
     } else if (width == 8) {
       int64_t x;
       std::memcpy(&x, p, 8);

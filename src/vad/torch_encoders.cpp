@@ -5,33 +5,41 @@
 
 #include "la3d/vad_encoder.hpp"
 #include "vad/encoder_layout.hpp"
+#include "vad/torch_weights.hpp"
 
 namespace la3d {
 namespace {
 
 using at::Tensor;
 
-class Params {
- public:
-  explicit Params(const StateDict& sd) {
-    for (const auto& [k, t] : sd)
-      w_[k] = at::from_blob(const_cast<float*>(t.values.data()), t.shape, at::kFloat).clone();
-  }
-  const Tensor& operator[](const std::string& k) const { return w_.at(k); }
-  bool has(const std::string& k) const { return w_.count(k) > 0; }
-
- private:
-  std::map<std::string, Tensor> w_;
-};
-
-Tensor batch_norm(const Tensor& x, const Params& w, const std::string& p) {
-  return at::batch_norm(x, w[p + ".weight"], w[p + ".bias"], w[p + ".running_mean"],
-                        w[p + ".running_var"], false, 0.1, 1e-5, false);
-}
+using Params = TorchWeights;
 
 std::vector<float> channel_means(const Tensor& x) {
   const Tensor m = x[0].to(at::kDouble).mean({1, 2, 3}).to(at::kFloat).contiguous();
   return {m.data_ptr<float>(), m.data_ptr<float>() + m.numel()};
+}
+
+// (B, 3, 16, 224, 224) over the caller's buffer.
+Tensor clip_tensor(const std::vector<float>& clips, int batch) {
+  return at::from_blob(const_cast<float*>(clips.data()), {batch, 3, kSnippetFrames, 224, 224},
+                       at::kFloat);
+}
+
+// Per-module channel means of clip 0 (and the stem's first channels) for parity checks.
+void record(EncoderTrace* trace, const std::string& name, const Tensor& t) {
+  if (!trace) return;
+  trace->names.push_back(name);
+  trace->channel_means.push_back(channel_means(t));
+}
+void record_stem(EncoderTrace* trace, const Tensor& t) {
+  if (!trace) return;
+  const Tensor s = t[0].slice(0, 0, 4).contiguous();
+  trace->stem_first4.assign(s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
+}
+
+Tensor batch_norm(const Tensor& x, const Params& w, const std::string& p) {
+  return at::batch_norm(x, w[p + ".weight"], w[p + ".bias"], w[p + ".running_mean"],
+                        w[p + ".running_var"], false, 0.1, 1e-5, false);
 }
 
 // TF "SAME" padding for kernel k and stride s, fixed per dimension: total max(k - s, 0), the
@@ -54,38 +62,29 @@ class I3dInception final : public VideoEncoder {
   Result<std::vector<float>> encode(const std::vector<float>& clips, int batch,
                                     EncoderTrace* trace) override {
     at::NoGradGuard no_grad;
-    Tensor x = at::from_blob(const_cast<float*>(clips.data()), {batch, 3, kSnippetFrames, 224, 224},
-                             at::kFloat);
-    auto record = [&](const char* name, const Tensor& t) {
-      if (!trace) return;
-      trace->names.push_back(name);
-      trace->channel_means.push_back(channel_means(t));
-    };
+    Tensor x = clip_tensor(clips, batch);
     x = unit(x, "conv3d_1a_7x7", 7, 2);
-    if (trace) {
-      const Tensor s = x[0].slice(0, 0, 4).contiguous();
-      trace->stem_first4.assign(s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
-    }
-    record("conv3d_1a_7x7", x);
+    record_stem(trace, x);
+    record(trace, "conv3d_1a_7x7", x);
     x = pool(x, {1, 3, 3}, {1, 2, 2});
-    record("maxPool3d_2a_3x3", x);
+    record(trace, "maxPool3d_2a_3x3", x);
     x = unit(x, "conv3d_2b_1x1", 1, 1);
-    record("conv3d_2b_1x1", x);
+    record(trace, "conv3d_2b_1x1", x);
     x = unit(x, "conv3d_2c_3x3", 3, 1);
-    record("conv3d_2c_3x3", x);
+    record(trace, "conv3d_2c_3x3", x);
     x = pool(x, {1, 3, 3}, {1, 2, 2});
-    record("maxPool3d_3a_3x3", x);
+    record(trace, "maxPool3d_3a_3x3", x);
     for (const MixedSpec& m : kMixed) {
       const std::string name = m.name;
       if (name == "mixed_4b") {
         x = pool(x, {3, 3, 3}, {2, 2, 2});
-        record("maxPool3d_4a_3x3", x);
+        record(trace, "maxPool3d_4a_3x3", x);
       } else if (name == "mixed_5b") {
         x = pool(x, {2, 2, 2}, {2, 2, 2});
-        record("maxPool3d_5a_2x2", x);
+        record(trace, "maxPool3d_5a_2x2", x);
       }
       x = mixed(x, name);
-      record(m.name, x);
+      record(trace, m.name, x);
     }
     // LA3D's feature: mixed_5c averaged over time and space.
     const Tensor f = x.mean({2, 3, 4}).contiguous();
@@ -123,32 +122,23 @@ class I3dResnet50Nl final : public VideoEncoder {
   Result<std::vector<float>> encode(const std::vector<float>& clips, int batch,
                                     EncoderTrace* trace) override {
     at::NoGradGuard no_grad;
-    Tensor x = at::from_blob(const_cast<float*>(clips.data()), {batch, 3, kSnippetFrames, 224, 224},
-                             at::kFloat);
-    auto record = [&](const std::string& name, const Tensor& t) {
-      if (!trace) return;
-      trace->names.push_back(name);
-      trace->channel_means.push_back(channel_means(t));
-    };
+    Tensor x = clip_tensor(clips, batch);
     x = at::relu(
         batch_norm(at::conv3d(x, w_["conv1.weight"], {}, {2, 2, 2}, {2, 3, 3}), w_, "bn1"));
-    if (trace) {
-      const Tensor s = x[0].slice(0, 0, 4).contiguous();
-      trace->stem_first4.assign(s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
-    }
-    record("stem_relu", x);
+    record_stem(trace, x);
+    record(trace, "stem_relu", x);
     x = at::max_pool3d(x, {2, 3, 3}, {2, 2, 2});
-    record("maxpool1", x);
+    record(trace, "maxpool1", x);
     for (int l = 0; l < 4; ++l) {
       for (int b = 0; b < kR50Blocks[l]; ++b) {
         const std::string p = "layer" + std::to_string(l + 1) + "." + std::to_string(b);
         x = bottleneck(x, p, kR50Temporal[l][b], (b == 0 && l > 0) ? 2 : 1);
         if (r50_has_nonlocal(l, b)) x = nonlocal(x, p + ".nl");
-        record(p, x);
+        record(trace, p, x);
       }
       if (l == 0) {
         x = at::max_pool3d(x, {2, 1, 1}, {2, 1, 1});
-        record("maxpool2", x);
+        record(trace, "maxpool2", x);
       }
     }
     const Tensor f = x.mean({2, 3, 4}).contiguous();  // AdaptiveAvgPool3d(1)

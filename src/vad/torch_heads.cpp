@@ -8,23 +8,14 @@
 #include <thread>
 
 #include "vad/head_schema.hpp"
+#include "vad/torch_weights.hpp"
 
 namespace la3d {
 namespace {
 
 using at::Tensor;
 
-class Weights {
- public:
-  explicit Weights(const StateDict& sd) {
-    for (const auto& [k, t] : sd)
-      w_[k] = at::from_blob(const_cast<float*>(t.values.data()), t.shape, at::kFloat).clone();
-  }
-  const Tensor& operator[](const std::string& k) const { return w_.at(k); }
-
- private:
-  std::map<std::string, Tensor> w_;
-};
+using Weights = TorchWeights;
 
 Tensor linear(const Tensor& x, const Weights& w, const std::string& p) {
   return at::linear(x, w[p + ".weight"], w[p + ".bias"]);

@@ -19,15 +19,15 @@ void chan_ln(ModelSchema& s, const std::string& name, int64_t c) {
   s.push_back({name + ".b", {1, c, 1}, P::LnBias});
 }
 
-void batch_norm(ModelSchema& s, const std::string& name, int64_t c) {
+}  // namespace
+
+void add_batch_norm(ModelSchema& s, const std::string& name, int64_t c) {
   s.push_back({name + ".weight", {c}, P::BnWeight});
   s.push_back({name + ".bias", {c}, P::BnBias});
   s.push_back({name + ".running_mean", {c}, P::BnMean});
   s.push_back({name + ".running_var", {c}, P::BnVar});
   s.push_back({name + ".num_batches_tracked", {}, P::BnCount});
 }
-
-}  // namespace
 
 std::string shape_text(const std::vector<int64_t>& shape) {
   std::string s = "[";
@@ -69,7 +69,7 @@ ModelSchema mgfn_schema(int channels) {
         chan_ln(s, p + "1.norm", c);
         linear(s, p + "1.to_qkv", {3 * c, c, 1}, false);
       } else {  // FOCUS
-        batch_norm(s, p + "1.norm", c);
+        add_batch_norm(s, p + "1.norm", c);
         linear(s, p + "1.to_v", {c, c, 1}, false);
         linear(s, p + "1.rel_pos", {heads, 1, 5});
       }
