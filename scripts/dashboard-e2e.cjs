@@ -1,7 +1,7 @@
 // End-to-end browser test of the dashboard: Debian's chromium, headless, driven by playwright-core.
 // Usage: node dashboard-e2e.cjs URL SCREENSHOT.png
-// Checks that anonymized frames arrive, the score chart updates, and switching the method takes
-// effect; saves a screenshot. Exits non-zero with one line on failure.
+// Checks that anonymized frames arrive, the score chart updates, switching the method takes effect
+// and the side-by-side view shows a second method; saves a screenshot. Exits non-zero with one line on failure.
 'use strict';
 const { chromium } = require('playwright-core');
 
@@ -30,10 +30,16 @@ async function main() {
       null, { timeout: 20000 });
     const status = await (await page.request.get(new URL('/api/status', url).href)).json();
     if (status.config.method !== 'pixelization') throw new Error('status says ' + status.config.method);
-    await page.waitForTimeout(1500);  // a few pixelated frames for the screenshot
+    // The side-by-side view: the same frames with a second method.
+    await page.selectOption('#compare-method', 'mask');
+    await page.waitForFunction(() => {
+      const img = document.getElementById('compare');
+      return !document.getElementById('compare-box').hidden && img.naturalWidth > 0;
+    }, null, { timeout: 20000 });
+    await page.waitForTimeout(1500);  // a few frames of both for the screenshot
     await page.screenshot({ path: shot });
     const points = await page.$eval('#chart', (e) => e.dataset.points);
-    console.log(`dashboard e2e: frames arrive, chart ${before} -> ${points} points, method switched; ${shot}`);
+    console.log(`dashboard e2e: frames arrive, chart ${before} -> ${points} points, method switched, side by side shown; ${shot}`);
   } finally {
     await browser.close();
   }

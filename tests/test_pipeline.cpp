@@ -93,6 +93,39 @@ TEST(Pipeline, InputResizeHappensFirstAndNoAnSkipsDetection) {
   EXPECT_EQ(calls, 0);
 }
 
+TEST(Pipeline, SecondRenderingEqualsProcessingWithThatMethod) {
+  // The dashboard's side-by-side frame: the raw copy rendered with pixelization from the report of
+  // a blur pass must equal a pixelization pass of its own.
+  int calls = 0;
+  PipelineOptions blur;
+  blur.an.method = Method::Blur;
+  FramePipeline p(blur, std::make_unique<ScriptedDetector>(cv::Rect(10, 10, 40, 30), -1, &calls));
+  const cv::Mat raw = test::textured_frame({96, 64}, 8);
+  cv::Mat frame = raw.clone(), second = raw.clone();
+  auto report = p.process(frame, 0);
+  ASSERT_TRUE(report.ok());
+  AnParams pix = blur.an;
+  pix.method = Method::Pixelization;
+  ASSERT_TRUE(p.anonymize_like(second, report.value(), pix).ok());
+  PipelineOptions direct = blur;
+  direct.an = pix;
+  FramePipeline q(direct, std::make_unique<ScriptedDetector>(cv::Rect(10, 10, 40, 30), -1, &calls));
+  cv::Mat expected = raw.clone();
+  ASSERT_TRUE(q.process(expected, 0).ok());
+  EXPECT_EQ(cv::norm(second, expected, cv::NORM_INF), 0.0);
+  EXPECT_GT(cv::norm(second, frame, cv::NORM_INF), 0.0);  // really another rendering
+  AnParams none = blur.an;
+  none.method = Method::NoAn;
+  cv::Mat untouched = raw.clone();
+  EXPECT_FALSE(p.anonymize_like(untouched, report.value(), none).ok());
+  // A frame the detector failed on stays covered whole in the second rendering too.
+  FrameReport failed;
+  failed.masked_whole_frame = true;
+  cv::Mat covered = raw.clone();
+  ASSERT_TRUE(p.anonymize_like(covered, failed, pix).ok());
+  EXPECT_EQ(cv::countNonZero(covered.reshape(1)), 0);
+}
+
 TEST(Pipeline, CheckRefusesBadOptions) {
   PipelineOptions o;
   EXPECT_FALSE(FramePipeline::check(o, nullptr).ok());  // a method that needs a detector

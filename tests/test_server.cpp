@@ -93,6 +93,18 @@ TEST(Server, ConfigIsValidated) {
   EXPECT_EQ(taken->method, Method::Pixelization);
   EXPECT_DOUBLE_EQ(taken->an_bound, 0.25);
   EXPECT_FALSE(r.state.take_config().has_value());  // taken once
+  // The side-by-side view: on with a method, off with null; its frame is served only while on.
+  EXPECT_EQ(r.client->Get("/compare.jpg")->status, 404);
+  auto on = r.post(R"({"compare": "blur"})");
+  EXPECT_EQ(on->status, 200);
+  EXPECT_EQ(r.state.compare_method(), Method::Blur);
+  r.state.publish_compare("jpeg bytes");
+  EXPECT_EQ(r.client->Get("/compare.jpg")->body, "jpeg bytes");
+  EXPECT_EQ(r.post(R"({"compare": "no-an"})")->status, 400);
+  EXPECT_EQ(r.post(R"({"compare": null})")->status, 200);
+  EXPECT_FALSE(r.state.compare_method().has_value());
+  EXPECT_EQ(r.client->Get("/compare.jpg")->status, 404);
+  r.state.take_config();
   const std::pair<std::string, std::string> bad[] = {{"{not json", "not valid JSON"},
                                                      {R"({"method": "no-an"})", "only anonymized"},
                                                      {R"({"method": "smudge"})", "smudge"},

@@ -39,6 +39,11 @@ function showStatus(s) {
     if (document.activeElement !== $(k)) $(k).value = c[k];
     $(k + '_v').textContent = Number(c[k]).toFixed(2);
   }
+  const cmp = $('compare-method');
+  if (document.activeElement !== cmp) cmp.value = c.compare || '';
+  $('compare-box').hidden = !c.compare;
+  $('main-caption').textContent = c.method;
+  $('compare-caption').textContent = c.compare || '';
   $('vad-head').textContent = s.vad.state === 'off' ? '(VAD off)' : `(${s.vad.head})`;
   $('alert').hidden = !s.vad.alert;
 }
@@ -82,6 +87,14 @@ function init() {
   const sel = $('method');
   sel.innerHTML = METHODS.map((m) => `<option value="${m}">${m}</option>`).join('');
   sel.addEventListener('change', () => sendConfig({ method: sel.value }));
+  const cmp = $('compare-method');
+  cmp.innerHTML = '<option value="">off</option>' +
+    METHODS.map((m) => `<option value="${m}">${m}</option>`).join('');
+  cmp.addEventListener('change', () => sendConfig({ compare: cmp.value || null }));
+  // The side-by-side frame is polled; it is rendered by the server from the same detections.
+  setInterval(() => {
+    if (!$('compare-box').hidden) $('compare').src = '/compare.jpg?t=' + Date.now();
+  }, 400);
   for (const k of ['an_scale', 'an_bound']) {
     $(k).addEventListener('change', () => sendConfig({ [k]: Number($(k).value) }));
   }

@@ -123,6 +123,9 @@ int run_serve(const ServeArgs& a) {
     if (auto cfg = state.take_config()) {
       if (pipeline.set_an(*cfg)) state.set_active(*cfg);
     }
+    const auto compare = state.compare_method();
+    cv::Mat raw;  // stays in this thread; only its anonymized rendering is published
+    if (compare) raw = frame.clone();
     auto report = pipeline.process(frame, index);
     // Fail closed: a frame whose anonymization failed is not published.
     if (!report) {
@@ -137,6 +140,12 @@ int run_serve(const ServeArgs& a) {
     std::string jpeg = jpeg_of(frame, a.jpeg_quality);
     stats.jpeg_ms = ms_since(t1);
     state.publish_frame(std::move(jpeg), stats, fps);
+    if (compare) {
+      AnParams other = pipeline.an();
+      other.method = *compare;
+      if (pipeline.anonymize_like(raw, report.value(), other))
+        state.publish_compare(jpeg_of(raw, a.jpeg_quality));
+    }
     if (scorer) {
       const long long before = scorer->snippets();
       if (Status s = scorer->add_frame(frame); !s) return fail(s.error().message);

@@ -47,12 +47,18 @@ class DashboardState {
   // A configuration the HTTP side validated, taken by the pipeline between frames.
   std::optional<AnParams> take_config();
   void set_active(const AnParams& an);
+  // The side-by-side view: the method to render beside the main one (none when off), and its
+  // newest frame, anonymized by the pipeline from the same detections.
+  std::optional<Method> compare_method() const;
+  void publish_compare(std::string jpeg);
+  std::optional<std::string> compare_frame() const;
 
   // HTTP side. Waits up to `timeout` for a frame newer than `after`; false on timeout or stop.
   bool wait_frame(uint64_t after, std::chrono::milliseconds timeout, std::string& jpeg,
                   uint64_t& seq);
-  // Validates {"method", "an_scale", "an_bound"} (each optional) and queues it; the error names
-  // the field. no-an is refused: the dashboard never shows un-anonymized frames.
+  // Validates {"method", "an_scale", "an_bound", "compare"} (each optional; "compare" is a method
+  // or null) and queues it; the error names the field. no-an is refused: the dashboard never shows
+  // un-anonymized frames.
   Result<nlohmann::json> request_config(const nlohmann::json& body);
   nlohmann::json status() const;
   nlohmann::json events() const;
@@ -73,6 +79,8 @@ class DashboardState {
   double threshold_;
   AnParams active_;
   std::optional<AnParams> pending_;
+  std::optional<Method> compare_;
+  std::string compare_jpeg_;
   std::string jpeg_;
   uint64_t seq_ = 0;
   FrameStats last_;

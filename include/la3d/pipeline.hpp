@@ -43,6 +43,10 @@ class FramePipeline {
   // when invalid, or when it would need a detector this pipeline does not have.
   Status set_an(const AnParams& params);
   const AnParams& an() const { return options_.an; }
+  // Renders the same frame with other AN parameters, from its raw copy and the report process()
+  // gave for it (same people, no second detection): the dashboard's side-by-side view. no-an is
+  // refused, and a frame process() covered whole stays covered.
+  Status anonymize_like(cv::Mat& raw, const FrameReport& report, const AnParams& other) const;
 
   // Anonymizes `frame` in place (after resizing it when asked). On error the frame is not usable:
   // the caller must not write it.

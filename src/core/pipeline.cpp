@@ -43,6 +43,27 @@ Status FramePipeline::set_an(const AnParams& params) {
   return Ok{};
 }
 
+Status FramePipeline::anonymize_like(cv::Mat& raw, const FrameReport& report,
+                                     const AnParams& other) const {
+  if (other.method == Method::NoAn) return make_error("a second rendering must anonymize");
+  if (Status s = validate(other); !s) return s;
+  if (options_.input_size && raw.size() != *options_.input_size) {
+    cv::Mat resized;
+    cv::resize(raw, resized, *options_.input_size, 0, 0, cv::INTER_LINEAR);
+    raw = resized;
+  }
+  if (report.masked_whole_frame) {
+    raw.setTo(options_.an.mask_colour);
+    return Ok{};
+  }
+  try {
+    Anonymizer(other).apply(raw, make_instances(report.detections, raw.size(), options_.masks));
+  } catch (const cv::Exception& e) {
+    return make_error(std::string("anonymization failed: ") + e.what());
+  }
+  return Ok{};
+}
+
 void FramePipeline::start_sequence() {
   if (detector_) detector_->reset();
 }

@@ -93,8 +93,21 @@ Result<nlohmann::json> DashboardState::request_config(const nlohmann::json& body
   if (!body.is_object()) return make_error("the body must be a JSON object");
   std::lock_guard lock(m_);
   AnParams next = pending_.value_or(active_);
+  std::optional<Method> compare = compare_;
   for (const auto& [key, value] : body.items()) {
-    if (key == "method") {
+    if (key == "compare") {
+      if (value.is_null()) {
+        compare.reset();
+        continue;
+      }
+      if (!value.is_string()) return make_error("compare must be a method name or null");
+      auto m = parse_method(value.get<std::string>());
+      if (!m) return m.error();
+      if (m.value() == Method::NoAn)
+        return make_error(
+            "compare no-an is not available here: the dashboard shows only anonymized frames");
+      compare = m.value();
+    } else if (key == "method") {
       if (!value.is_string()) return make_error("method must be a string");
       auto m = parse_method(value.get<std::string>());
       if (!m) return m.error();
@@ -113,12 +126,32 @@ Result<nlohmann::json> DashboardState::request_config(const nlohmann::json& body
         next.an_bound = v;
       }
     } else {
-      return make_error("unknown setting '" + key + "' (method, an_scale, an_bound)");
+      return make_error("unknown setting '" + key + "' (method, an_scale, an_bound, compare)");
     }
   }
   if (Status s = validate(next); !s) return s.error();
   pending_ = next;
-  return config_json(next);
+  if (compare != compare_) compare_jpeg_.clear();
+  compare_ = compare;
+  nlohmann::json out = config_json(next);
+  out["compare"] = compare ? nlohmann::json(std::string(method_name(*compare))) : nlohmann::json();
+  return out;
+}
+
+std::optional<Method> DashboardState::compare_method() const {
+  std::lock_guard lock(m_);
+  return compare_;
+}
+
+void DashboardState::publish_compare(std::string jpeg) {
+  std::lock_guard lock(m_);
+  if (compare_) compare_jpeg_ = std::move(jpeg);
+}
+
+std::optional<std::string> DashboardState::compare_frame() const {
+  std::lock_guard lock(m_);
+  if (!compare_ || compare_jpeg_.empty()) return std::nullopt;
+  return compare_jpeg_;
 }
 
 nlohmann::json DashboardState::config_json(const AnParams& an) const {
@@ -138,8 +171,11 @@ nlohmann::json DashboardState::status() const {
     vad["latest_score"] = scores_.back().score;
     vad["alert"] = scores_.back().score >= threshold_;
   }
+  nlohmann::json config = config_json(active_);
+  config["compare"] =
+      compare_ ? nlohmann::json(std::string(method_name(*compare_))) : nlohmann::json();
   return {{"source", source_},
-          {"config", config_json(active_)},
+          {"config", config},
           {"fps", fps},
           {"source_fps", source_fps_},
           {"frames", frames_total_},

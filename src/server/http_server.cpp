@@ -149,6 +149,11 @@ struct DashboardServer::Impl {
         return error_reply(res, 503, "no frame yet");
       res.set_content(jpeg, "image/jpeg");
     });
+    server.Get("/compare.jpg", [this](const httplib::Request&, httplib::Response& res) {
+      auto jpeg = state.compare_frame();
+      if (!jpeg) return error_reply(res, 404, "the side-by-side view is off");
+      res.set_content(*jpeg, "image/jpeg");
+    });
     server.Get("/stream.mjpg", [this](const httplib::Request&, httplib::Response& res) {
       if (viewers.fetch_add(1) >= options.max_viewers) {
         viewers.fetch_sub(1);
