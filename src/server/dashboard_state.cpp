@@ -24,6 +24,17 @@ std::string iso_now() {
   return buf;
 }
 
+// A method the dashboard may show: any but no-an, which would show people.
+Result<Method> shown_method(const nlohmann::json& value, const std::string& field) {
+  if (!value.is_string()) return make_error(field + " must be a method name");
+  auto m = parse_method(value.get<std::string>());
+  if (!m) return m.error();
+  if (m.value() == Method::NoAn)
+    return make_error(field +
+                      " no-an is not available here: the dashboard shows only anonymized frames");
+  return m.value();
+}
+
 }  // namespace
 
 DashboardState::DashboardState(std::string source, std::string vad, double threshold, AnParams an)
@@ -100,20 +111,12 @@ Result<nlohmann::json> DashboardState::request_config(const nlohmann::json& body
         compare.reset();
         continue;
       }
-      if (!value.is_string()) return make_error("compare must be a method name or null");
-      auto m = parse_method(value.get<std::string>());
+      auto m = shown_method(value, key);
       if (!m) return m.error();
-      if (m.value() == Method::NoAn)
-        return make_error(
-            "compare no-an is not available here: the dashboard shows only anonymized frames");
       compare = m.value();
     } else if (key == "method") {
-      if (!value.is_string()) return make_error("method must be a string");
-      auto m = parse_method(value.get<std::string>());
+      auto m = shown_method(value, key);
       if (!m) return m.error();
-      if (m.value() == Method::NoAn)
-        return make_error(
-            "method no-an is not available here: the dashboard shows only anonymized frames");
       next.method = m.value();
     } else if (key == "an_scale" || key == "an_bound") {
       if (!value.is_number()) return make_error(key + " must be a number");
