@@ -52,24 +52,41 @@ uchar clip8(int64_t acc) {
   return v > 255 ? 255 : uchar(v);
 }
 
-// One pass along x (horizontal = true) or y, 3 channels.
-cv::Mat pass(const cv::Mat& src, int out, bool horizontal) {
-  const Taps t = coefficients(horizontal ? src.cols : src.rows, out);
-  cv::Mat dst(horizontal ? cv::Size(out, src.rows) : cv::Size(src.cols, out), CV_8UC3);
-  for (int y = 0; y < dst.rows; ++y)
-    for (int x = 0; x < dst.cols; ++x) {
-      const int o = horizontal ? x : y;
-      const auto& k = t.k[size_t(o)];
-      for (int c = 0; c < 3; ++c) {
-        int64_t acc = int64_t(1) << (kPrecision - 1);
-        for (size_t j = 0; j < k.size(); ++j) {
-          const int i = t.first[size_t(o)] + int(j);
-          const uchar p = horizontal ? src.at<cv::Vec3b>(y, i)[c] : src.at<cv::Vec3b>(i, x)[c];
-          acc += int64_t(p) * k[j];
-        }
-        dst.at<cv::Vec3b>(y, x)[c] = clip8(acc);
-      }
+// One pass along x, 3 interleaved channels.
+cv::Mat horizontal_pass(const cv::Mat& src, int out) {
+  const Taps t = coefficients(src.cols, out);
+  cv::Mat dst(src.rows, out, CV_8UC3);
+  for (int y = 0; y < src.rows; ++y) {
+    const uchar* in = src.ptr<uchar>(y);
+    uchar* o = dst.ptr<uchar>(y);
+    for (int x = 0; x < out; ++x) {
+      const auto& k = t.k[size_t(x)];
+      const uchar* p = in + 3 * t.first[size_t(x)];
+      int64_t acc[3] = {1 << (kPrecision - 1), 1 << (kPrecision - 1), 1 << (kPrecision - 1)};
+      for (size_t j = 0; j < k.size(); ++j, p += 3)
+        for (int c = 0; c < 3; ++c) acc[c] += int64_t(p[c]) * k[j];
+      for (int c = 0; c < 3; ++c) o[3 * x + c] = clip8(acc[c]);
     }
+  }
+  return dst;
+}
+
+// One pass along y: whole rows are accumulated, which keeps memory access sequential.
+cv::Mat vertical_pass(const cv::Mat& src, int out) {
+  const Taps t = coefficients(src.rows, out);
+  const int width = src.cols * 3;
+  cv::Mat dst(out, src.cols, CV_8UC3);
+  std::vector<int64_t> acc(static_cast<size_t>(width));
+  for (int y = 0; y < out; ++y) {
+    std::fill(acc.begin(), acc.end(), int64_t(1) << (kPrecision - 1));
+    const auto& k = t.k[size_t(y)];
+    for (size_t j = 0; j < k.size(); ++j) {
+      const uchar* in = src.ptr<uchar>(t.first[size_t(y)] + int(j));
+      for (int i = 0; i < width; ++i) acc[size_t(i)] += int64_t(in[i]) * k[j];
+    }
+    uchar* o = dst.ptr<uchar>(y);
+    for (int i = 0; i < width; ++i) o[i] = clip8(acc[size_t(i)]);
+  }
   return dst;
 }
 
@@ -79,8 +96,8 @@ cv::Mat pil_lanczos_resize(const cv::Mat& image, cv::Size size) {
   CV_Assert(image.type() == CV_8UC3);
   cv::Mat m = image;
   // Pillow skips a pass whose size does not change.
-  if (size.width != m.cols) m = pass(m, size.width, true);
-  if (size.height != m.rows) m = pass(m, size.height, false);
+  if (size.width != m.cols) m = horizontal_pass(m, size.width);
+  if (size.height != m.rows) m = vertical_pass(m, size.height);
   return m.data == image.data ? image.clone() : m;
 }
 
