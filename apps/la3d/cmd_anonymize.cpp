@@ -31,13 +31,9 @@ struct Job {
 };
 
 struct Totals {
-  long long frames = 0, people = 0, masked_frames = 0;
+  long long frames = 0, regions = 0, masked_frames = 0;
   std::vector<double> decode, detect, anonymize, encode;
 };
-
-bool is_live_spec(const std::string& s) {
-  return s == "webcam" || s.rfind("webcam:", 0) == 0 || s.find("://") != std::string::npos;
-}
 
 std::string live_stem(const std::string& spec) {
   if (spec.rfind("webcam", 0) == 0) return spec == "webcam" ? "webcam0" : "webcam" + spec.substr(7);
@@ -124,10 +120,6 @@ void show_preview(const cv::Mat& frame, double an_seconds) {
   if (key == 'q' || key == 27) g_interrupted = true;
 }
 
-double elapsed_ms(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
 // Drives the jobs of one `anonymize` call through one pipeline and collects the totals.
 class Runner {
  public:
@@ -146,7 +138,7 @@ class Runner {
  private:
   Status account(const cv::Mat& frame, const FrameReport& r, long long index) {
     ++totals_.frames;
-    totals_.people += r.instances;
+    totals_.regions += r.instances;
     totals_.masked_frames += r.masked_whole_frame;
     totals_.decode.push_back(r.decode_ms);
     totals_.detect.push_back(r.detect_ms);
@@ -162,7 +154,7 @@ class Runner {
     const auto t0 = std::chrono::steady_clock::now();
     auto img = read_image(job.input);
     if (!img) return img.error();
-    const double decode_ms = elapsed_ms(t0);
+    const double decode_ms = ms_since(t0);
     pipeline_.start_sequence();  // nothing seen in one image may be held into the next
     auto report = pipeline_.process(img.value(), image_index_);
     if (!report) return report.error();
@@ -173,7 +165,7 @@ class Runner {
     if (*out) {
       const auto t1 = std::chrono::steady_clock::now();
       if (Status s = write_image(**out, img.value()); !s) return s;
-      totals_.encode.push_back(elapsed_ms(t1));
+      totals_.encode.push_back(ms_since(t1));
       written_.push_back(**out);
     }
     if (a_.preview) cv::waitKey(0);
@@ -203,7 +195,7 @@ class Runner {
       if (sink) {
         const auto t0 = std::chrono::steady_clock::now();
         if (Status s = sink->write(frame); !s) return s;
-        totals_.encode.push_back(elapsed_ms(t0));
+        totals_.encode.push_back(ms_since(t0));
       }
       if (Status s = account(frame, r, index); !s) return s;
       progress.update(index + 1);
@@ -306,7 +298,7 @@ int run_anonymize(const AnonymizeArgs& a) {
     std::cerr << fmt::format(
         "la3d: {} frame(s), {} regions hidden{}, {} | ms/frame: decode {} detect {} anonymize {} "
         "encode {}\n",
-        t.frames, t.people,
+        t.frames, t.regions,
         t.masked_frames ? fmt::format(", {} frame(s) fully masked", t.masked_frames) : "",
         a.engine.method, ms(t.decode), ms(t.detect), ms(t.anonymize), ms(t.encode));
   return 0;

@@ -12,9 +12,6 @@ namespace la3d::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
 
 struct Samples {
   std::vector<double> decode, detect, anonymize, encode;

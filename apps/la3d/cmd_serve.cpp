@@ -30,9 +30,6 @@ std::string jpeg_of(const cv::Mat& frame, int quality) {
 }
 
 using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
 
 }  // namespace
 

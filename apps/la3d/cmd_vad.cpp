@@ -25,10 +25,6 @@ extern "C" void on_vad_interrupt(int) {
   g_stop = true;
 }
 
-double ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
 // Removes a file when the run ends without handing it on.
 struct TempFile {
   fs::path path;
@@ -38,14 +34,10 @@ struct TempFile {
   }
 };
 
-bool is_live(const std::string& s) {
-  return s == "webcam" || s.rfind("webcam:", 0) == 0 || s.find("://") != std::string::npos;
-}
-
 // The reference's name stem: {head}_{dataset}_{method}_imwh{W}x{H}_{video}.
 std::string output_stem(const VadArgs& a, cv::Size size) {
   const std::string head = a.head == "motion" ? "motion" : a.head + "_" + a.dataset;
-  const std::string video = is_live(a.input) ? "live" : fs::path(a.input).stem().string();
+  const std::string video = is_live_spec(a.input) ? "live" : fs::path(a.input).stem().string();
   return fmt::format("{}_{}_imwh{}x{}_{}", head, a.engine.method, size.width, size.height, video);
 }
 
@@ -66,8 +58,13 @@ nlohmann::json timing_json(const VadTimes& t, const std::vector<double>& an_ms, 
 
 class VadRun {
  public:
-  VadRun(const VadArgs& a, Engine& e, std::unique_ptr<SnippetScorer> scorer)
-      : a_(a), pipeline_(e.options, std::move(e.detector)), scorer_(std::move(scorer)) {}
+  VadRun(const VadArgs& a, Engine& e, std::unique_ptr<SnippetScorer> scorer,
+         std::pair<Smoothing, int> smoothing)
+      : a_(a),
+        input_size_(e.options.input_size),
+        smoothing_(smoothing),
+        pipeline_(e.options, std::move(e.detector)),
+        scorer_(std::move(scorer)) {}
 
   int run() {
     const auto t_start = std::chrono::steady_clock::now();
@@ -77,7 +74,7 @@ class VadRun {
     const bool live = source.kind() != SourceKind::Video;
     const bool stream = a_.stream || live;
     const double fps = source.fps().value() > 0 ? source.fps().value() : 25.0;
-    const cv::Size size = pipeline_input_size().value_or(source.size());
+    const cv::Size size = input_size_.value_or(source.size());
     const std::string stem = output_stem(a_, size);
     const fs::path dir(a_.out_dir);
     const fs::path video_out = dir / (stem + "_ad.mp4");
@@ -140,8 +137,7 @@ class VadRun {
       if (!all) return fail(all.error().message);
       raw = std::move(all.value());
     }
-    auto smoothing = parse_smoothing(a_.smooth);
-    const std::vector<float> scores = smooth_scores(raw, smoothing->first, smoothing->second);
+    const std::vector<float> scores = smooth_scores(raw, smoothing_.first, smoothing_.second);
     const std::vector<float> per_frame = frame_scores(scores);
 
     // Pass 2 (offline): the reference's overlay on every scored frame; frames past 16N are dropped.
@@ -197,12 +193,6 @@ class VadRun {
   }
 
  private:
-  std::optional<cv::Size> pipeline_input_size() const {
-    if (a_.engine.input_size.size() == 2)
-      return cv::Size(a_.engine.input_size[0], a_.engine.input_size[1]);
-    return std::nullopt;
-  }
-
   void emit_event(long long snippet, float score, double fps) {
     stream_scores_.push_back(score);
     const long long first = snippet * kSnippetFrames;
@@ -233,6 +223,8 @@ class VadRun {
   }
 
   const VadArgs& a_;
+  std::optional<cv::Size> input_size_;  // -is: frames leave the pipeline at this size
+  std::pair<Smoothing, int> smoothing_;
   FramePipeline pipeline_;
   std::unique_ptr<SnippetScorer> scorer_;
   std::vector<float> stream_scores_;  // streaming: each snippet's score when it completed
@@ -284,8 +276,8 @@ int run_vad(const VadArgs& a) {
   if (a.input.empty()) return fail("no input given (la3d vad VIDEO ...)");
   auto smoothing = parse_smoothing(a.smooth);
   if (!smoothing) return fail(smoothing.error().message);
-  if (!is_live(a.input) && !fs::exists(a.input)) return fail("input not found: " + a.input);
-  if (!is_live(a.input) && is_image_path(a.input))
+  if (!is_live_spec(a.input) && !fs::exists(a.input)) return fail("input not found: " + a.input);
+  if (!is_live_spec(a.input) && is_image_path(a.input))
     return fail("VAD needs a video (16-frame snippets), not an image: " + a.input);
   // The VAD side first: a missing checkpoint is the likelier mistake in this command.
   set_vad_threads(a.engine.threads);
@@ -294,7 +286,7 @@ int run_vad(const VadArgs& a) {
   if (!scorer) return fail(scorer.error().message);
   auto engine = build_engine(a.engine);
   if (!engine) return fail(engine.error().message);
-  return VadRun(a, engine.value(), std::move(scorer.value())).run();
+  return VadRun(a, engine.value(), std::move(scorer.value()), smoothing.value()).run();
 }
 
 }  // namespace la3d::cli

@@ -54,8 +54,9 @@ class DashboardState {
   std::optional<std::string> compare_frame() const;
 
   // HTTP side. Waits up to `timeout` for a frame newer than `after`; false on timeout or stop.
-  bool wait_frame(uint64_t after, std::chrono::milliseconds timeout, std::string& jpeg,
-                  uint64_t& seq);
+  // The frame is shared, not copied: many viewers cost the publisher nothing under the lock.
+  bool wait_frame(uint64_t after, std::chrono::milliseconds timeout,
+                  std::shared_ptr<const std::string>& jpeg, uint64_t& seq);
   // Validates {"method", "an_scale", "an_bound", "compare"} (each optional; "compare" is a method
   // or null) and queues it; the error names the field. no-an is refused: the dashboard never shows
   // un-anonymized frames.
@@ -65,7 +66,8 @@ class DashboardState {
   std::optional<std::string> event_thumbnail(int id) const;
   nlohmann::json scores(size_t max_points) const;
   std::string metrics() const;
-  void viewer_joined();
+  // Counts a new stream viewer unless `max_viewers` are already watching.
+  bool try_join_viewer(int max_viewers);
   void viewer_left(uint64_t frames_skipped);
   void stop();
 
@@ -81,7 +83,7 @@ class DashboardState {
   std::optional<AnParams> pending_;
   std::optional<Method> compare_;
   std::string compare_jpeg_;
-  std::string jpeg_;
+  std::shared_ptr<const std::string> jpeg_;
   uint64_t seq_ = 0;
   FrameStats last_;
   std::deque<double> frame_times_;  // steady-clock seconds of recent frames, for fps

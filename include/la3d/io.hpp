@@ -47,6 +47,9 @@ Result<MediaInfo> probe_media(const std::string& url);
 
 enum class SourceKind { Video, Webcam, Stream };
 
+// `webcam`, `webcam:N` or a URL: a source spec that is not a path to a local file.
+bool is_live_spec(const std::string& spec);
+
 // A sequence of frames: a video file, a webcam (`webcam`, `webcam:N`) or any URL FFmpeg opens.
 class VideoSource {
  public:

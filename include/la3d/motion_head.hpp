@@ -25,16 +25,23 @@ class MotionAnomalyHead {
   using Stats = std::array<double, kStats>;
 
   explicit MotionAnomalyHead(MotionHeadOptions options = {});
-  // Scores one snippet of consecutive BGR frames (any count >= 2; 16 in the pipeline).
+  // Adds the next BGR frame of the current snippet: the flow from the previous one is measured
+  // now, so a stream keeps only one small grey frame, never the snippet.
+  void add_frame(const cv::Mat& frame);
+  // Ends the snippet (at least 2 frames give a motion measure): its score; the normal model learns
+  // from it when it looks normal.
+  float end_snippet();
+  // add_frame for each of `frames`, then end_snippet.
   float score_snippet(const std::vector<cv::Mat>& frames);
-  // The motion statistics of a snippet (exposed for tests).
-  static Stats motion_stats(const std::vector<cv::Mat>& frames);
   bool warm() const { return seen_ >= options_.warmup_snippets; }
 
  private:
   MotionHeadOptions options_;
   int seen_ = 0;
   Stats mean_{}, var_{};
+  cv::Mat prev_;  // the previous frame of this snippet, grey, 160 px wide
+  Stats sum_{};   // this snippet's statistics, summed over its frame pairs
+  int pairs_ = 0;
 };
 
 }  // namespace la3d

@@ -1,6 +1,7 @@
 #pragma once
 // The per-frame pipeline: input resize -> detect -> masks -> anonymize. Sources and sinks stay
 // outside it, so the same stage chain serves files, cameras, benchmarks and the server.
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <opencv2/core.hpp>
@@ -73,6 +74,8 @@ struct Summary {
   double median = 0, p95 = 0, mean = 0;
 };
 Summary summarize(std::vector<double> samples);
+// Milliseconds since `t0` on the steady clock: how every stage time is taken.
+double ms_since(std::chrono::steady_clock::time_point t0);
 // Peak resident memory of this process, in MiB.
 double peak_rss_mib();
 

@@ -6,10 +6,6 @@
 namespace la3d {
 namespace {
 
-double ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
 Result<std::vector<Detection>> run_detector(Detector& detector, const cv::Mat& frame,
                                             long long index) {
   try {

@@ -100,10 +100,7 @@ class UnionDetector final : public Detector {
 
 Result<std::unique_ptr<Detector>> make_blazeface_detector(const std::string& onnx_path,
                                                           const DetectOptions& options) {
-  auto net = load_onnx_net(onnx_path);
-  if (!net) return net.error();
-  return std::unique_ptr<Detector>(
-      std::make_unique<BlazeFaceDetector>(std::move(net.value()), options));
+  return load_net_detector<BlazeFaceDetector>(onnx_path, options);
 }
 
 std::unique_ptr<Detector> make_union_detector(std::vector<std::unique_ptr<Detector>> parts) {

@@ -79,10 +79,7 @@ class CenterNetDetector final : public Detector {
 
 Result<std::unique_ptr<Detector>> make_centernet_detector(const std::string& onnx_path,
                                                           const DetectOptions& options) {
-  auto net = load_onnx_net(onnx_path);
-  if (!net) return net.error();
-  return std::unique_ptr<Detector>(
-      std::make_unique<CenterNetDetector>(std::move(net.value()), options));
+  return load_net_detector<CenterNetDetector>(onnx_path, options);
 }
 
 }  // namespace la3d

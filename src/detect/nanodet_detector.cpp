@@ -118,10 +118,7 @@ class NanoDetDetector final : public Detector {
 
 Result<std::unique_ptr<Detector>> make_nanodet_detector(const std::string& onnx_path,
                                                         const DetectOptions& options) {
-  auto net = load_onnx_net(onnx_path);
-  if (!net) return net.error();
-  return std::unique_ptr<Detector>(
-      std::make_unique<NanoDetDetector>(std::move(net.value()), options));
+  return load_net_detector<NanoDetDetector>(onnx_path, options);
 }
 
 }  // namespace la3d

@@ -66,6 +66,10 @@ Result<std::unique_ptr<VideoSource>> open_webcam(const std::string& spec) {
 
 }  // namespace
 
+bool is_live_spec(const std::string& s) {
+  return s == "webcam" || s.rfind("webcam:", 0) == 0 || s.find("://") != std::string::npos;
+}
+
 Result<std::unique_ptr<VideoSource>> VideoSource::open(const std::string& spec) {
   if (spec == "webcam" || spec.rfind("webcam:", 0) == 0) return open_webcam(spec);
   const bool is_url = spec.find("://") != std::string::npos;

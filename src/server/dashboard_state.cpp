@@ -43,7 +43,7 @@ DashboardState::DashboardState(std::string source, std::string vad, double thres
 void DashboardState::publish_frame(std::string jpeg, const FrameStats& stats, double source_fps) {
   {
     std::lock_guard lock(m_);
-    jpeg_ = std::move(jpeg);
+    jpeg_ = std::make_shared<const std::string>(std::move(jpeg));
     ++seq_;
     last_ = stats;
     source_fps_ = source_fps;
@@ -91,7 +91,7 @@ void DashboardState::set_active(const AnParams& an) {
 }
 
 bool DashboardState::wait_frame(uint64_t after, std::chrono::milliseconds timeout,
-                                std::string& jpeg, uint64_t& seq) {
+                                std::shared_ptr<const std::string>& jpeg, uint64_t& seq) {
   std::unique_lock lock(m_);
   if (!frame_cv_.wait_for(lock, timeout, [&] { return stopped_ || seq_ > after; })) return false;
   if (stopped_) return false;
@@ -255,9 +255,11 @@ std::string DashboardState::metrics() const {
   return out;
 }
 
-void DashboardState::viewer_joined() {
+bool DashboardState::try_join_viewer(int max_viewers) {
   std::lock_guard lock(m_);
+  if (viewers_ >= max_viewers) return false;
   ++viewers_;
+  return true;
 }
 void DashboardState::viewer_left(uint64_t skipped) {
   std::lock_guard lock(m_);

@@ -3,7 +3,6 @@
 // embedded page and what DashboardState holds; none touches the file system.
 #include <httplib.h>
 
-#include <atomic>
 #include <thread>
 
 #include "la3d/dashboard.hpp"
@@ -62,7 +61,6 @@ struct DashboardServer::Impl {
   httplib::Server server;
   std::thread thread;
   int port = 0;
-  std::atomic<int> viewers{0};
 
   Impl(DashboardState& s, ServerOptions o) : state(s), options(std::move(o)) {}
 
@@ -143,11 +141,11 @@ struct DashboardServer::Impl {
       res.set_content(state.metrics(), "text/plain; version=0.0.4");
     });
     server.Get("/frame.jpg", [this](const httplib::Request&, httplib::Response& res) {
-      std::string jpeg;
+      std::shared_ptr<const std::string> jpeg;
       uint64_t seq = 0;
       if (!state.wait_frame(0, std::chrono::seconds(5), jpeg, seq))
         return error_reply(res, 503, "no frame yet");
-      res.set_content(jpeg, "image/jpeg");
+      res.set_content(*jpeg, "image/jpeg");
     });
     server.Get("/compare.jpg", [this](const httplib::Request&, httplib::Response& res) {
       auto jpeg = state.compare_frame();
@@ -155,11 +153,8 @@ struct DashboardServer::Impl {
       res.set_content(*jpeg, "image/jpeg");
     });
     server.Get("/stream.mjpg", [this](const httplib::Request&, httplib::Response& res) {
-      if (viewers.fetch_add(1) >= options.max_viewers) {
-        viewers.fetch_sub(1);
+      if (!state.try_join_viewer(options.max_viewers))
         return error_reply(res, 503, "too many viewers");
-      }
-      state.viewer_joined();
       auto last = std::make_shared<uint64_t>(0);
       auto skipped = std::make_shared<uint64_t>(0);
       // Each call sends the newest frame: a slow viewer skips frames, it never queues them, and
@@ -167,7 +162,7 @@ struct DashboardServer::Impl {
       res.set_chunked_content_provider(
           "multipart/x-mixed-replace; boundary=la3dframe",
           [this, last, skipped](size_t, httplib::DataSink& sink) {
-            std::string jpeg;
+            std::shared_ptr<const std::string> jpeg;
             uint64_t seq = 0;
             if (!state.wait_frame(*last, std::chrono::seconds(2), jpeg, seq)) {
               return sink.is_writable();  // keep waiting while the client is there
@@ -175,14 +170,11 @@ struct DashboardServer::Impl {
             if (*last) *skipped += seq - *last - 1;
             *last = seq;
             const std::string head = "--la3dframe\r\nContent-Type: image/jpeg\r\nContent-Length: " +
-                                     std::to_string(jpeg.size()) + "\r\n\r\n";
-            return sink.write(head.data(), head.size()) && sink.write(jpeg.data(), jpeg.size()) &&
+                                     std::to_string(jpeg->size()) + "\r\n\r\n";
+            return sink.write(head.data(), head.size()) && sink.write(jpeg->data(), jpeg->size()) &&
                    sink.write("\r\n", 2);
           },
-          [this, skipped](bool) {
-            viewers.fetch_sub(1);
-            state.viewer_left(*skipped);
-          });
+          [this, skipped](bool) { state.viewer_left(*skipped); });
     });
     server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
       if (res.body.empty())

@@ -9,50 +9,52 @@ namespace la3d {
 
 MotionAnomalyHead::MotionAnomalyHead(MotionHeadOptions options) : options_(options) {}
 
-MotionAnomalyHead::Stats MotionAnomalyHead::motion_stats(const std::vector<cv::Mat>& frames) {
-  Stats sum{};
-  int pairs = 0;
-  cv::Mat prev;
-  for (const cv::Mat& f : frames) {
-    cv::Mat grey, small;
-    cv::cvtColor(f, grey, cv::COLOR_BGR2GRAY);
-    const double scale = 160.0 / grey.cols;
-    cv::resize(grey, small, {}, scale, scale, cv::INTER_AREA);
-    if (!prev.empty()) {
-      cv::Mat flow, parts[2], mag, ang;
-      cv::calcOpticalFlowFarneback(prev, small, flow, 0.5, 2, 9, 2, 5, 1.1, 0);
-      cv::split(flow, parts);
-      cv::cartToPolar(parts[0], parts[1], mag, ang);
-      // Speeds in pixels of a 160-px-wide frame per frame.
-      std::vector<float> m(mag.begin<float>(), mag.end<float>());
-      const double mean = cv::mean(mag)[0];
-      std::nth_element(m.begin(), m.begin() + long(m.size() * 95 / 100), m.end());
-      const double p95 = m[m.size() * 95 / 100];
-      const cv::Mat moving = mag > 0.5;
-      const double share = double(cv::countNonZero(moving)) / double(mag.total());
-      // Direction scatter: 1 - |mean unit vector| over moving pixels (0 = one direction).
-      double cx = 0, cy = 0;
-      int n = 0;
-      for (int y = 0; y < mag.rows; ++y)
-        for (int x = 0; x < mag.cols; ++x)
-          if (moving.at<uchar>(y, x)) {
-            cx += std::cos(ang.at<float>(y, x));
-            cy += std::sin(ang.at<float>(y, x));
-            ++n;
-          }
-      const double scatter = n ? 1.0 - std::hypot(cx, cy) / n : 0.0;
-      const Stats s{mean, p95, share, scatter * share};
-      for (int k = 0; k < kStats; ++k) sum[size_t(k)] += s[size_t(k)];
-      ++pairs;
-    }
-    prev = small;
+void MotionAnomalyHead::add_frame(const cv::Mat& f) {
+  cv::Mat grey, small;
+  cv::cvtColor(f, grey, cv::COLOR_BGR2GRAY);
+  const double scale = 160.0 / grey.cols;
+  cv::resize(grey, small, {}, scale, scale, cv::INTER_AREA);
+  if (!prev_.empty()) {
+    cv::Mat flow, parts[2], mag, ang;
+    cv::calcOpticalFlowFarneback(prev_, small, flow, 0.5, 2, 9, 2, 5, 1.1, 0);
+    cv::split(flow, parts);
+    cv::cartToPolar(parts[0], parts[1], mag, ang);
+    // Speeds in pixels of a 160-px-wide frame per frame.
+    std::vector<float> m(mag.begin<float>(), mag.end<float>());
+    const double mean = cv::mean(mag)[0];
+    std::nth_element(m.begin(), m.begin() + long(m.size() * 95 / 100), m.end());
+    const double p95 = m[m.size() * 95 / 100];
+    const cv::Mat moving = mag > 0.5;
+    const double share = double(cv::countNonZero(moving)) / double(mag.total());
+    // Direction scatter: 1 - |mean unit vector| over moving pixels (0 = one direction).
+    double cx = 0, cy = 0;
+    int n = 0;
+    for (int y = 0; y < mag.rows; ++y)
+      for (int x = 0; x < mag.cols; ++x)
+        if (moving.at<uchar>(y, x)) {
+          cx += std::cos(ang.at<float>(y, x));
+          cy += std::sin(ang.at<float>(y, x));
+          ++n;
+        }
+    const double scatter = n ? 1.0 - std::hypot(cx, cy) / n : 0.0;
+    const Stats s{mean, p95, share, scatter * share};
+    for (int k = 0; k < kStats; ++k) sum_[size_t(k)] += s[size_t(k)];
+    ++pairs_;
   }
-  for (double& v : sum) v /= std::max(pairs, 1);
-  return sum;
+  prev_ = small;
 }
 
 float MotionAnomalyHead::score_snippet(const std::vector<cv::Mat>& frames) {
-  const Stats s = motion_stats(frames);
+  for (const cv::Mat& f : frames) add_frame(f);
+  return end_snippet();
+}
+
+float MotionAnomalyHead::end_snippet() {
+  Stats s = sum_;
+  for (double& v : s) v /= std::max(pairs_, 1);
+  sum_ = {};
+  pairs_ = 0;
+  prev_.release();
   float score = 0.f;
   if (warm()) {
     double z = 0;

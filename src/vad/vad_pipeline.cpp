@@ -1,15 +1,13 @@
 #include "la3d/vad_pipeline.hpp"
 
+#include "la3d/pipeline.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
 namespace la3d {
 namespace {
-
-double ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // One frame as the encoder preparation wants it: RGB, 340x256 by Pillow's Lanczos.
 cv::Mat encoder_frame(const cv::Mat& bgr) {
@@ -49,7 +47,8 @@ struct SnippetScorer::Impl {
   std::unique_ptr<VadHead> head;
   std::unique_ptr<MotionAnomalyHead> motion;
   std::vector<cv::Mat> pending;  // frames of the snippet being filled
-  double pending_ms = 0;         // their resize time
+  double pending_ms = 0;         // their resize time (motion head: their flow time)
+  int motion_frames = 0;         // frames of the motion head's current snippet
   NpyArray features;
   std::vector<float> motion_scores;
   VadTimes times;
@@ -85,12 +84,18 @@ std::string SnippetScorer::name() const {
 Status SnippetScorer::add_frame(const cv::Mat& bgr) {
   Impl& m = *impl_;
   if (m.motion) {
-    m.pending.push_back(bgr.clone());
-    if (m.pending.size() < size_t(kSnippetFrames)) return Ok{};
+    // The flow is measured frame by frame; the snippet's head time is the sum.
     const auto t0 = std::chrono::steady_clock::now();
-    m.motion_scores.push_back(m.motion->score_snippet(m.pending));
-    m.times.head_ms.push_back(ms_since(t0));
-    m.pending.clear();
+    m.motion->add_frame(bgr);
+    if (++m.motion_frames == kSnippetFrames) {
+      m.motion_scores.push_back(m.motion->end_snippet());
+      m.motion_frames = 0;
+    }
+    m.pending_ms += ms_since(t0);
+    if (m.motion_frames == 0) {
+      m.times.head_ms.push_back(m.pending_ms);
+      m.pending_ms = 0;
+    }
     return Ok{};
   }
   const auto t0 = std::chrono::steady_clock::now();
