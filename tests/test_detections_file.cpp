@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "la3d/anonymizer.hpp"
 #include "la3d/detections_file.hpp"
+#include "la3d/instances.hpp"
 #include "test_util.hpp"
 
 namespace la3d {
@@ -110,6 +112,66 @@ TEST(DetectionsLine, MalformedLinesNameTheProblem) {
     auto r = parse_detections_line(line, 7);
     ASSERT_FALSE(r.ok()) << line;
     EXPECT_NE(r.error().message.find("line 7"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find(what), std::string::npos) << r.error().message;
+  }
+}
+
+// The line's objects as instances, masked black onto a white frame: what a run would write.
+cv::Mat masked_by(const std::string& line) {
+  auto r = parse_detections_line(line, 1);
+  EXPECT_TRUE(r.ok()) << r.error().message;
+  if (!r) return {};
+  cv::Mat frame(r->size, CV_8UC3, cv::Scalar::all(255));
+  AnParams p;
+  p.method = Method::Mask;
+  Anonymizer(p).apply(frame, make_instances(r->objects, frame.size(), {}));
+  return frame;
+}
+int unchanged_pixels(const cv::Mat& frame) {
+  cv::Mat gray;
+  cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
+  return cv::countNonZero(gray);
+}
+
+// Boxes and polygons that reach (far) outside the frame hide what they cover of it: each of these
+// used to overflow a double -> int conversion and hide nothing.
+TEST(DetectionsLine, HugeCoordinatesAreClippedAndStillHide) {
+  const std::string head = R"({"frame": 0, "width": 64, "height": 48, "objects": [{"class": "person", )";
+  for (const std::string obj : {R"("box": [0, 0, 1e10, 1e10]})", R"("box": [-10, 0, 2147483647, 47]})",
+                                R"("box": [-1e300, -1e300, 1e300, 1e300]})",
+                                R"("polygons": [[0, 0, 1e300, 0, 1e300, 1e300, 0, 1e300]]})",
+                                R"("polygons": [[-1e300, -1e300, 1e300, -1e300, 0, 1e300]]})"}) {
+    const cv::Mat out = masked_by(head + obj + "]}");
+    ASSERT_FALSE(out.empty()) << obj;
+    EXPECT_EQ(unchanged_pixels(out), 0) << obj;
+  }
+  // Half outside: exactly the inside half is hidden.
+  const cv::Mat half = masked_by(head + R"("box": [32, -5e9, 9e9, 5e9]})" + "]}");
+  EXPECT_EQ(unchanged_pixels(half), 32 * 48);
+  EXPECT_EQ(unchanged_pixels(half(cv::Rect(32, 0, 32, 48))), 0);
+  // Wholly outside the frame: covers nothing, and is no error.
+  EXPECT_EQ(unchanged_pixels(masked_by(head + R"("box": [100, 100, 1e12, 1e12]})" + "]}")),
+            64 * 48);
+}
+
+TEST(DetectionsLine, SizesThatWouldWrapAreRefused) {
+  const std::pair<std::string, const char*> bad[] = {
+      // 2^32 + 768 wraps to 768 as a 32-bit int.
+      {R"({"frame": 0, "width": 4294968064, "height": 576, "objects": []})", "width and height"},
+      {R"({"frame": 0, "width": 768, "height": -576, "objects": []})", "width and height"},
+      {R"({"frame": 18446744073709551615, "width": 4, "height": 4, "objects": []})", "\"frame\""},
+      // A count of 2^32 wraps to 0 as uint32: the sum would then still match.
+      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "mask": {"size": [4, 4], "counts": [4294967296, 16]}}]})",
+       "counts"},
+      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "mask": {"size": [4294967300, 4], "counts": [16]}}]})",
+       "size"},
+      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "box": [0, 0, "3", 3]}]})",
+       "box"},
+  };
+  for (const auto& [line, what] : bad) {
+    auto r = parse_detections_line(line, 3);
+    ASSERT_FALSE(r.ok()) << line;
+    EXPECT_NE(r.error().message.find("line 3"), std::string::npos) << r.error().message;
     EXPECT_NE(r.error().message.find(what), std::string::npos) << r.error().message;
   }
 }

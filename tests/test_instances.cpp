@@ -75,6 +75,46 @@ TEST(Instances, InstanceMaskGivesItsOwnTightBox) {
   EXPECT_EQ(inst[0].area, 12);
 }
 
+TEST(Instances, HugeBoxesAreClippedBeforeAnyMaskIsBuilt) {
+  // A mask at box size would be 4e18 bytes: only the part inside the frame may be allocated.
+  for (BoxShape shape : {BoxShape::Box, BoxShape::Ellipse}) {
+    MaskOptions o;
+    o.box_shape = shape;
+    o.scale = 10;
+    o.dilate_px = 2;
+    const auto inst = make_instances(std::vector{box_det({-1000000000, -1000000000, 2000000000,
+                                                          2000000000})},
+                                     {100, 80}, o);
+    ASSERT_EQ(inst.size(), 1u);
+    EXPECT_EQ(inst[0].box, cv::Rect(0, 0, 100, 80));
+    EXPECT_EQ(inst[0].area, 100 * 80);
+  }
+}
+
+TEST(Instances, ScaledMaskMatchesTheWholeResizeInsideTheFrame) {
+  // The detector's mask stretched only where the frame is equals cv::resize of the whole, cropped.
+  cv::Mat1b m(17, 13);
+  cv::RNG(3).fill(m, cv::RNG::UNIFORM, 0, 2);
+  m *= 255;
+  Detection d{"person", 1, 1.f, {-4, 30, 13, 17}, m};
+  MaskOptions o;
+  o.scale = 3.3;
+  const auto inst = make_instances(std::vector{d}, {40, 50}, o);
+  ASSERT_EQ(inst.size(), 1u);
+  // Independently: the grown box, a full cv::resize, pasted onto a large canvas, cropped.
+  const double cx = -4 + 6.5, cy = 30 + 8.5, w = 13 * 3.3, h = 17 * 3.3;
+  const int x0 = int(std::floor(cx - w / 2)), y0 = int(std::floor(cy - h / 2));
+  const int x1 = int(std::ceil(cx + w / 2)), y1 = int(std::ceil(cy + h / 2));
+  cv::Mat1b big;
+  cv::resize(m, big, {x1 - x0, y1 - y0}, 0, 0, cv::INTER_NEAREST);
+  cv::Mat1b canvas(300, 300, uchar(0));
+  big.copyTo(canvas(cv::Rect(x0 + 100, y0 + 100, big.cols, big.rows)));
+  const cv::Mat1b expected = canvas(cv::Rect(100, 100, 40, 50));
+  cv::Mat1b got(50, 40, uchar(0));
+  inst[0].mask.copyTo(got(inst[0].box));
+  EXPECT_EQ(cv::norm(got, expected, cv::NORM_INF), 0);
+}
+
 TEST(Instances, OptionValidation) {
   MaskOptions o;
   EXPECT_TRUE(validate(o).ok());

@@ -1,6 +1,9 @@
 #include "la3d/detections_file.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <opencv2/imgproc.hpp>
 #include <unordered_map>
 
@@ -16,23 +19,80 @@ Error line_error(int line_no, const std::string& what) {
   return make_error("detections line " + std::to_string(line_no) + ": " + what);
 }
 
+// Frames larger than this on a side are not video: it keeps W * H and every RLE sum far from
+// overflowing, whatever a file claims.
+constexpr long long kMaxSide = 1 << 16;
+
+// An integer JSON value within [lo, hi]; nullopt for anything else (a float, a string, or an
+// integer that would wrap when narrowed, such as 2^32 + 768).
+std::optional<long long> bounded_integer(const json& v, long long lo, long long hi) {
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<unsigned long long>();
+    if (u > static_cast<unsigned long long>(hi) || static_cast<long long>(u) < lo)
+      return std::nullopt;
+    return static_cast<long long>(u);
+  }
+  if (!v.is_number_integer()) return std::nullopt;
+  const auto i = v.get<long long>();
+  if (i < lo || i > hi) return std::nullopt;
+  return i;
+}
+
+// Polygon vertices clipped to the rectangle [lo, hi] (Sutherland-Hodgman, in double): a vertex at
+// 1e300 must neither overflow the int conversion nor drop the part of the polygon in the frame.
+std::vector<cv::Point2d> clip_polygon(std::vector<cv::Point2d> poly, cv::Point2d lo,
+                                      cv::Point2d hi) {
+  auto clip_edge = [&poly](auto inside, auto cross) {
+    std::vector<cv::Point2d> out;
+    for (size_t i = 0; i < poly.size(); ++i) {
+      const cv::Point2d a = poly[i], b = poly[(i + 1) % poly.size()];
+      if (inside(a)) out.push_back(a);
+      if (inside(a) != inside(b)) out.push_back(cross(a, b));
+    }
+    poly = std::move(out);
+  };
+  // Where segment a-b crosses x = c (or y = c): the parameter comes from the axis it crosses.
+  auto at_x = [](double c) {
+    return [c](cv::Point2d a, cv::Point2d b) {
+      const double t = (c - a.x) / (b.x - a.x);
+      return cv::Point2d(c, a.y + t * (b.y - a.y));
+    };
+  };
+  auto at_y = [](double c) {
+    return [c](cv::Point2d a, cv::Point2d b) {
+      const double t = (c - a.y) / (b.y - a.y);
+      return cv::Point2d(a.x + t * (b.x - a.x), c);
+    };
+  };
+  clip_edge([&](cv::Point2d p) { return p.x >= lo.x; }, at_x(lo.x));
+  clip_edge([&](cv::Point2d p) { return p.x <= hi.x; }, at_x(hi.x));
+  clip_edge([&](cv::Point2d p) { return p.y >= lo.y; }, at_y(lo.y));
+  clip_edge([&](cv::Point2d p) { return p.y <= hi.y; }, at_y(hi.y));
+  return poly;
+}
+
 Result<cv::Mat1b> parse_rle(const json& m, cv::Size frame, int line_no) {
   if (!m.is_object() || !m.contains("size") || !m.contains("counts"))
     return line_error(line_no, "\"mask\" needs \"size\" and \"counts\"");
   const json& size = m["size"];
-  if (!size.is_array() || size.size() != 2 || !size[0].is_number_integer() ||
-      !size[1].is_number_integer())
+  if (!size.is_array() || size.size() != 2)
     return line_error(line_no, "mask \"size\" must be [H, W]");
-  if (size[0].get<int>() != frame.height || size[1].get<int>() != frame.width)
+  const auto h = bounded_integer(size[0], 1, kMaxSide), w = bounded_integer(size[1], 1, kMaxSide);
+  if (!h || !w) return line_error(line_no, "mask \"size\" must be [H, W] in pixels");
+  if (*h != frame.height || *w != frame.width)
     return line_error(line_no, "mask size does not match the frame's height and width");
   if (m["counts"].is_string())
     return line_error(line_no, "compressed RLE strings are not supported; give counts as numbers");
   if (!m["counts"].is_array()) return line_error(line_no, "mask \"counts\" must be an array");
+  const long long pixels = static_cast<long long>(frame.width) * frame.height;
+  if (m["counts"].size() > static_cast<size_t>(pixels) + 1)
+    return line_error(line_no, "mask has more counts than pixels");
   std::vector<uint32_t> counts;
+  counts.reserve(m["counts"].size());
   for (const json& c : m["counts"]) {
-    if (!c.is_number_integer() || c.get<long long>() < 0)
-      return line_error(line_no, "mask counts must be non-negative integers");
-    counts.push_back(c.get<uint32_t>());
+    const auto v = bounded_integer(c, 0, pixels);
+    if (!v) return line_error(line_no, "mask counts must be integers from 0 to the pixel count");
+    counts.push_back(static_cast<uint32_t>(*v));
   }
   auto decoded = rle_decode(counts, frame);
   if (!decoded) return line_error(line_no, decoded.error().message);
@@ -46,14 +106,18 @@ Result<cv::Mat1b> parse_polygons(const json& polys, cv::Size frame, int line_no)
   for (const json& poly : polys) {
     if (!poly.is_array() || poly.size() < 6 || poly.size() % 2 != 0)
       return line_error(line_no, "each polygon needs an even number (>= 6) of coordinates");
-    std::vector<cv::Point> pts;
+    std::vector<cv::Point2d> vertices;
     for (size_t k = 0; k < poly.size(); k += 2) {
       if (!poly[k].is_number() || !poly[k + 1].is_number())
         return line_error(line_no, "polygon coordinates must be numbers");
-      pts.emplace_back(int(std::lround(poly[k].get<double>())),
-                       int(std::lround(poly[k + 1].get<double>())));
+      vertices.emplace_back(poly[k].get<double>(), poly[k + 1].get<double>());
     }
-    contours.push_back(std::move(pts));
+    // One pixel of margin: the clipped outline then runs outside the frame, never along its edge.
+    std::vector<cv::Point> pts;
+    for (const cv::Point2d& v : clip_polygon(std::move(vertices), {-1, -1},
+                                             {double(frame.width), double(frame.height)}))
+      pts.emplace_back(int(std::lround(v.x)), int(std::lround(v.y)));
+    if (!pts.empty()) contours.push_back(std::move(pts));
   }
   cv::Mat1b m(frame, uchar(0));
   cv::fillPoly(m, contours, 255);
@@ -80,7 +144,8 @@ Result<Detection> parse_object(const json& o, cv::Size frame, int line_no) {
   det.score = 1.f;
   if (o.contains("score")) {
     if (!o["score"].is_number()) return line_error(line_no, "\"score\" must be a number");
-    det.score = o["score"].get<float>();
+    // Narrowed through a clamp: a double beyond float's range is undefined to convert.
+    det.score = float(std::clamp(o["score"].get<double>(), -1e30, 1e30));
   }
   if (o.contains("mask")) {
     auto m = parse_rle(o["mask"], frame, line_no);
@@ -103,9 +168,13 @@ Result<Detection> parse_object(const json& o, cv::Size frame, int line_no) {
   const double x1 = b[0].get<double>(), y1 = b[1].get<double>();
   const double x2 = b[2].get<double>(), y2 = b[3].get<double>();
   if (x2 < x1 || y2 < y1) return line_error(line_no, "\"box\" has x2 < x1 or y2 < y1");
-  const int ix1 = int(std::floor(x1)), iy1 = int(std::floor(y1));
-  const int ix2 = int(std::ceil(x2)), iy2 = int(std::ceil(y2));
-  det.box = cv::Rect(ix1, iy1, ix2 - ix1 + 1, iy2 - iy1 + 1);  // corners inclusive
+  // Clipped to the frame in double before any int conversion: a box reaching outside the frame
+  // hides what it covers of it, whatever its numbers. One wholly outside covers nothing.
+  const double ix1 = std::max(std::floor(x1), 0.0), iy1 = std::max(std::floor(y1), 0.0);
+  const double ix2 = std::min(std::ceil(x2), frame.width - 1.0);
+  const double iy2 = std::min(std::ceil(y2), frame.height - 1.0);
+  if (ix1 <= ix2 && iy1 <= iy2)
+    det.box = cv::Rect(int(ix1), int(iy1), int(ix2 - ix1) + 1, int(iy2 - iy1) + 1);  // inclusive
   return det;
 }
 
@@ -156,12 +225,16 @@ Result<FrameDetections> parse_detections_line(const std::string& line, int line_
   for (const char* key : {"frame", "width", "height"})
     if (!j.contains(key) || !j[key].is_number_integer())
       return line_error(line_no, std::string("missing integer \"") + key + "\"");
+  const auto frame = bounded_integer(j["frame"], 0, 1LL << 53);
+  if (!frame) return line_error(line_no, "\"frame\" must be an integer from 0 to 2^53");
+  const auto w = bounded_integer(j["width"], 1, kMaxSide);
+  const auto h = bounded_integer(j["height"], 1, kMaxSide);
+  if (!w || !h)
+    return line_error(line_no, "width and height must be integers from 1 to " +
+                                   std::to_string(kMaxSide));
   FrameDetections rec;
-  rec.frame = j["frame"].get<long long>();
-  rec.size = {j["width"].get<int>(), j["height"].get<int>()};
-  if (rec.frame < 0) return line_error(line_no, "\"frame\" must be >= 0");
-  if (rec.size.width <= 0 || rec.size.height <= 0)
-    return line_error(line_no, "width and height must be > 0");
+  rec.frame = *frame;
+  rec.size = {int(*w), int(*h)};
   if (!j.contains("objects") || !j["objects"].is_array())
     return line_error(line_no, "missing \"objects\" array");
   for (const json& o : j["objects"]) {
