@@ -161,7 +161,7 @@ TEST(DetectionsLine, SizesThatWouldWrapAreRefused) {
       {R"({"frame": 0, "width": 768, "height": -576, "objects": []})", "width and height"},
       {R"({"frame": 18446744073709551615, "width": 4, "height": 4, "objects": []})", "\"frame\""},
       // A count of 2^32 wraps to 0 as uint32: the sum would then still match.
-      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "mask": {"size": [4, 4], "counts": [4294967296, 16]}}]})",
+      {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "mask": {"size": [4, 4], "counts": [16, 4294967296]}}]})",
        "counts"},
       {R"({"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "mask": {"size": [4294967300, 4], "counts": [16]}}]})",
        "size"},

@@ -270,6 +270,7 @@ int run_anonymize(const AnonymizeArgs& a) {
   if (!jobs) return fail(jobs.error().message);
   auto engine = build_engine(a.engine);
   if (!engine) return fail(engine.error().message);
+  warn_weak(engine.value());
 
   const auto& js = jobs.value();
   const bool one_sequence =

@@ -111,6 +111,7 @@ void add_bench_command(CLI::App& app, BenchArgs& a) {
 int run_bench(const BenchArgs& a) {
   auto engine = build_engine(a.engine);
   if (!engine) return fail(engine.error().message);
+  warn_weak(engine.value());
   std::error_code ec;
   const fs::path tmp = fs::temp_directory_path(ec) / fmt::format("la3d-bench-{}", getpid());
   fs::create_directories(tmp, ec);

@@ -61,7 +61,7 @@ void add_serve_command(CLI::App& app, ServeArgs& a) {
       ->check(CLI::Range(10, 100))
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", a.quiet, "print nothing but errors");
-  add_engine_options(*cmd, a.engine, "--detect-threshold");
+  add_engine_options(*cmd, a.engine, "--detect-threshold", /*weak_allowed=*/false);
 }
 
 int run_serve(const ServeArgs& a) {

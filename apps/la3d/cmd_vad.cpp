@@ -286,6 +286,7 @@ int run_vad(const VadArgs& a) {
   if (!scorer) return fail(scorer.error().message);
   auto engine = build_engine(a.engine);
   if (!engine) return fail(engine.error().message);
+  warn_weak(engine.value());
   return VadRun(a, engine.value(), std::move(scorer.value()), smoothing.value()).run();
 }
 

@@ -42,6 +42,7 @@ int run_features(const FeaturesArgs& a, bool quiet) {
   if (!fs::exists(a.input)) return fail("input not found: " + a.input);
   auto engine = build_engine(a.engine);
   if (!engine) return fail(engine.error().message);
+  warn_weak(engine.value());
   set_vad_threads(a.engine.threads);
   auto encoder = open_encoder(kind.value(), a.encoder_weights, a.formula_weights);
   if (!encoder) return fail(encoder.error().message);

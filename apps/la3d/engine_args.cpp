@@ -1,10 +1,12 @@
 #include "engine_args.hpp"
 
+#include <iostream>
 #include <opencv2/core/utility.hpp>
 
 #include "la3d/coco.hpp"
 #include "la3d/detections_file.hpp"
 #include "la3d/models.hpp"
+#include "la3d/privacy_floor.hpp"
 #include "la3d/tracker.hpp"
 
 namespace la3d::cli {
@@ -80,7 +82,11 @@ Result<std::unique_ptr<Detector>> make_detector(const EngineArgs& a, DetectOptio
 
 }  // namespace
 
-void add_engine_options(CLI::App& app, EngineArgs& a, const std::string& threshold_flag) {
+void add_engine_options(CLI::App& app, EngineArgs& a, const std::string& threshold_flag,
+                        bool weak_allowed) {
+  if (weak_allowed)
+    app.add_flag("--allow-weak", a.allow_weak,
+                 "run settings below the privacy floor (README 'Safety'); warns on every run");
   app.add_option("-m,--method", a.method, "AN method (see `la3d methods`)")->capture_default_str();
   app.add_option("--input-size", a.input_size, "resize frames to exactly W H first (-is)")
       ->expected(2);
@@ -201,6 +207,17 @@ Result<Engine> build_engine(const EngineArgs& a) {
                         "' (COCO names, e.g. person, 'cell phone', laptop, tv; or face)");
     d.classes.insert(c->id);
   }
+  // The privacy floor, before any model loads: every weak setting is named at once.
+  if (o.an.method != Method::NoAn) {
+    e.weak = weak_settings(o.an, o.masks);
+    for (std::string& w : weak_settings(d)) e.weak.push_back(std::move(w));
+  }
+  if (!e.weak.empty() && !a.allow_weak) {
+    std::string all;
+    for (const std::string& w : e.weak) all += (all.empty() ? "" : "; ") + w;
+    return make_error(all + ": people would stay recognisable (--allow-weak runs it anyway)");
+  }
+  o.allow_weak = a.allow_weak;
   if (o.an.method != Method::NoAn) {
     auto det = make_detector(a, d);
     if (!det) return det.error();
@@ -222,6 +239,11 @@ Result<Engine> build_engine(const EngineArgs& a) {
   if (Status s = FramePipeline::check(o, e.detector.get()); !s) return s.error();
   if (a.threads > 0) cv::setNumThreads(a.threads);
   return e;
+}
+
+void warn_weak(const Engine& e) {
+  for (const std::string& w : e.weak)
+    std::cerr << "la3d: warning: " << w << " (--allow-weak): people may stay recognisable\n";
 }
 
 }  // namespace la3d::cli

@@ -31,19 +31,26 @@ struct EngineArgs {
   std::string mask_colour = "#000000";
   std::string on_detector_error = "fail";
   int threads = 0;
+  bool allow_weak = false;  // run below the privacy floor, with a warning each run
 };
 
 // `threshold_flag` names the detector's threshold option (`vad` keeps --threshold for the VAD
 // alert).
+// `weak_allowed` offers --allow-weak; the dashboard never does.
 void add_engine_options(CLI::App& app, EngineArgs& args,
-                        const std::string& threshold_flag = "-t,--threshold");
+                        const std::string& threshold_flag = "-t,--threshold",
+                        bool weak_allowed = true);
 
 // Everything the pipeline needs, checked: an unknown method, class or malformed size fails here,
 // before any input is opened.
 struct Engine {
   PipelineOptions options;
   std::unique_ptr<Detector> detector;
+  // Settings below the privacy floor that --allow-weak let through: print each on every run.
+  std::vector<std::string> weak;
 };
 Result<Engine> build_engine(const EngineArgs& args);
+// One stderr line per setting --allow-weak let through, printed by every command on every run.
+void warn_weak(const Engine& engine);
 
 }  // namespace la3d::cli

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,5 +28,7 @@ using StateDict = std::vector<std::pair<std::string, TensorData>>;
 // holds it under "state_dict", "model", "net" or "module"; "module." prefixes are kept (models
 // strip them as their loaders do). Errors name the file and what is wrong with it.
 Result<StateDict> read_checkpoint(const std::filesystem::path& file);
+// The same from the file's bytes (what the fuzz target drives).
+Result<StateDict> parse_checkpoint(std::string_view bytes);
 
 }  // namespace la3d

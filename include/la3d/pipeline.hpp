@@ -23,6 +23,9 @@ struct PipelineOptions {
   AnParams an;
   MaskOptions masks;
   OnDetectorError on_detector_error = OnDetectorError::Fail;
+  // Settings below the privacy floor (privacy_floor.hpp) are refused unless this is set; a
+  // front-end that sets it must say so to the user on every run.
+  bool allow_weak = false;
 };
 
 struct FrameReport {
@@ -36,6 +39,7 @@ class FramePipeline {
  public:
   // `detector` may be null only for no-an.
   FramePipeline(PipelineOptions options, std::unique_ptr<Detector> detector);
+  // Ranges, the privacy floor (unless allow_weak) and the detector a method needs.
   static Status check(const PipelineOptions& options, const Detector* detector);
 
   // A new, unrelated sequence of frames starts (next image or video): trackers forget.

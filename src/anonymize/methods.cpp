@@ -70,18 +70,21 @@ Result<Scaler> parse_scaler(std::string_view name) {
 
 Status validate(const AnParams& p) {
   auto finite_positive = [](double v) { return std::isfinite(v) && v > 0; };
-  if (p.blur_kernel < 1 || p.blur_kernel % 2 == 0)
-    return make_error("blur kernel must be a positive odd number, got " +
+  // Upper bounds: far beyond any useful strength, and they keep a_m * k0 etc. well inside an int.
+  if (p.blur_kernel < 1 || p.blur_kernel % 2 == 0 || p.blur_kernel > 255)
+    return make_error("blur kernel must be an odd number from 1 to 255, got " +
                       std::to_string(p.blur_kernel));
-  if (!finite_positive(p.blur_sigma)) return make_error("blur sigma must be > 0");
-  if (p.pixel_block < 1) return make_error("pixel block must be >= 1");
-  if (!(p.canny_low >= 0 && p.canny_low < p.canny_high))
-    return make_error("Canny thresholds must satisfy 0 <= low < high");
+  if (!(finite_positive(p.blur_sigma) && p.blur_sigma <= 100))
+    return make_error("blur sigma must be in (0, 100]");
+  if (p.pixel_block < 1 || p.pixel_block > 256) return make_error("pixel block must be in 1..256");
+  if (!(p.canny_low >= 0 && p.canny_low < p.canny_high && p.canny_high <= 1e6))
+    return make_error("Canny thresholds must satisfy 0 <= low < high <= 1e6");
   if (!(p.mask_alpha >= 0 && p.mask_alpha <= 1)) return make_error("mask alpha must be in [0, 1]");
   for (int c = 0; c < 3; ++c)
     if (!(p.mask_colour[c] >= 0 && p.mask_colour[c] <= 255))
       return make_error("mask colour channels must be in [0, 255]");
-  if (!finite_positive(p.an_scale)) return make_error("-anr (mask-scale factor) must be > 0");
+  if (!(finite_positive(p.an_scale) && p.an_scale <= 10))
+    return make_error("-anr (mask-scale factor) must be in (0, 10]");
   // a_d > 1 would allow blocks larger than the crop, whose down-sized image is empty.
   if (!(p.an_bound > 0 && p.an_bound <= 1))
     return make_error("-anl (dimension bound) must be in (0, 1]");

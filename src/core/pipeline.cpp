@@ -1,5 +1,7 @@
 #include "la3d/pipeline.hpp"
 
+#include "la3d/privacy_floor.hpp"
+
 #include <chrono>
 #include <opencv2/imgproc.hpp>
 
@@ -20,9 +22,19 @@ Result<std::vector<Detection>> run_detector(Detector& detector, const cv::Mat& f
 FramePipeline::FramePipeline(PipelineOptions options, std::unique_ptr<Detector> detector)
     : options_(std::move(options)), detector_(std::move(detector)), anonymizer_(options_.an) {}
 
+namespace {
+Status check_floor(const AnParams& an, const MaskOptions& masks, bool allow_weak) {
+  if (allow_weak) return Ok{};
+  const auto weak = weak_settings(an, masks);
+  if (weak.empty()) return Ok{};
+  return make_error(weak.front() + ": people would stay recognisable");
+}
+}  // namespace
+
 Status FramePipeline::check(const PipelineOptions& o, const Detector* detector) {
   if (Status s = validate(o.an); !s) return s;
   if (Status s = validate(o.masks); !s) return s;
+  if (Status s = check_floor(o.an, o.masks, o.allow_weak); !s) return s;
   if (o.input_size && (o.input_size->width <= 0 || o.input_size->height <= 0))
     return make_error("input size must be positive");
   if (!detector && o.an.method != Method::NoAn)
@@ -43,6 +55,7 @@ Status FramePipeline::anonymize_like(cv::Mat& raw, const FrameReport& report,
                                      const AnParams& other) const {
   if (other.method == Method::NoAn) return make_error("a second rendering must anonymize");
   if (Status s = validate(other); !s) return s;
+  if (Status s = check_floor(other, options_.masks, options_.allow_weak); !s) return s;
   if (options_.input_size && raw.size() != *options_.input_size) {
     cv::Mat resized;
     cv::resize(raw, resized, *options_.input_size, 0, 0, cv::INTER_LINEAR);

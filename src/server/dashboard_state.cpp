@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "la3d/dashboard.hpp"
+#include "la3d/privacy_floor.hpp"
 #include "la3d/pipeline.hpp"
 
 namespace la3d {
@@ -133,6 +134,15 @@ Result<nlohmann::json> DashboardState::request_config(const nlohmann::json& body
     }
   }
   if (Status s = validate(next); !s) return s.error();
+  // The privacy floor holds for what the dashboard shows, the side-by-side view included; no
+  // request can lower it (there is no --allow-weak here).
+  for (const std::optional<Method>& m : {std::optional<Method>(next.method), compare}) {
+    if (!m) continue;
+    AnParams shown = next;
+    shown.method = *m;
+    if (const auto weak = weak_settings(shown, MaskOptions{}); !weak.empty())
+      return make_error(weak.front() + ": refused, people would stay recognisable");
+  }
   pending_ = next;
   if (compare != compare_) compare_jpeg_.clear();
   compare_ = compare;

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "la3d/io.hpp"
@@ -17,13 +16,41 @@ int64_t NpyArray::numel() const {
   return n;
 }
 
+namespace {
+
+// The value after `'key':` in the header dict, up to its end (a quoted string or a tuple), or
+// empty. The header is a Python dict literal written by numpy; a hand-written scan instead of
+// std::regex, whose recursive matcher can exhaust the stack on a long crafted header.
+std::string_view header_value(std::string_view header, std::string_view key) {
+  std::string quoted(1, '\'');  // piecewise: g++ 12 warns falsely (-Wrestrict) on "'" + string
+  quoted += key;
+  quoted += '\'';
+  size_t p = header.find(quoted);
+  if (p == std::string_view::npos) return {};
+  p = header.find(':', p + quoted.size());
+  if (p == std::string_view::npos) return {};
+  p = header.find_first_not_of(" ", p + 1);
+  if (p == std::string_view::npos) return {};
+  const char open = header[p];
+  const char close = open == '\'' ? '\'' : open == '(' ? ')' : ',';
+  const size_t end = header.find(close, p + 1);
+  if (end == std::string_view::npos) return {};
+  return header.substr(p, end - p + 1);
+}
+
+// Larger than any feature or score array (UCF-Crime's whole test set of I3D features is ~30M).
+constexpr int64_t kMaxElements = int64_t(1) << 31;
+
+}  // namespace
+
 Result<NpyArray> read_npy(const std::filesystem::path& path) {
   auto read = read_file(path);
   if (!read) return read.error();
-  const std::string& b = read.value();
-  const std::string name = path.string();
-  if (b.size() < 10 || b.compare(0, 6, "\x93NUMPY") != 0)
-    return make_error(name + " is not a .npy file");
+  return parse_npy(read.value(), path.string());
+}
+
+Result<NpyArray> parse_npy(std::string_view b, const std::string& name) {
+  if (b.size() < 10 || b.substr(0, 6) != "\x93NUMPY") return make_error(name + " is not a .npy file");
   size_t header_len, start;
   if (b[6] == 1) {
     header_len = uint8_t(b[8]) | size_t(uint8_t(b[9])) << 8;
@@ -34,26 +61,40 @@ Result<NpyArray> read_npy(const std::filesystem::path& path) {
     for (int i = 3; i >= 0; --i) header_len = (header_len << 8) | uint8_t(b[8 + size_t(i)]);
     start = 12;
   }
-  if (start + header_len > b.size()) return make_error(name + " is truncated");
-  const std::string header = b.substr(start, header_len);
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([<>|=])([a-z])(\d+)')")))
+  if (header_len > b.size() - start) return make_error(name + " is truncated");
+  const std::string_view header = b.substr(start, header_len);
+  // 'descr': '<f4' -> byte order, kind, width.
+  const std::string_view descr = header_value(header, "descr");
+  if (descr.size() < 5 || descr.size() > 6 || descr.front() != '\'' ||
+      std::string_view("<>|=").find(descr[1]) == std::string_view::npos ||
+      descr.find_first_not_of("0123456789", 3) != descr.size() - 1)
     return make_error(name + ": no dtype in the header");
-  const char order = m[1].str()[0], kind = m[2].str()[0];
-  const int width = std::stoi(m[3]);
+  const char order = descr[1], kind = descr[2];
+  const int width = std::stoi(std::string(descr.substr(3, descr.size() - 4)));
   if (order == '>' && width > 1) return make_error(name + ": big-endian arrays are not supported");
-  const bool fortran = header.find("'fortran_order': True") != std::string::npos;
-  if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
-    return make_error(name + ": no shape in the header");
-  NpyArray a;
-  std::stringstream dims(m[1].str());
-  for (std::string d; std::getline(dims, d, ',');)
-    if (d.find_first_of("0123456789") != std::string::npos) a.shape.push_back(std::stoll(d));
-  const int64_t n = a.numel();
   const bool known = (kind == 'f' && (width == 2 || width == 4 || width == 8)) ||
                      (kind == 'i' && (width == 4 || width == 8));
-  if (!known) return make_error(name + ": dtype " + m.str() + " is not float or int");
-  if (start + header_len + size_t(n) * size_t(width) > b.size())
+  if (!known)
+    return make_error(name + ": dtype " + std::string(descr) + " is not float or int");
+  const bool fortran = header_value(header, "fortran_order").starts_with("True");
+  const std::string_view shape = header_value(header, "shape");
+  if (shape.size() < 2 || shape.front() != '(') return make_error(name + ": no shape in the header");
+  NpyArray a;
+  int64_t n = 1;
+  std::string dims(shape.substr(1, shape.size() - 2));
+  std::stringstream ss(dims);
+  for (std::string d; std::getline(ss, d, ',');) {
+    const size_t first = d.find_first_not_of(' '), last = d.find_last_not_of(' ');
+    if (first == std::string::npos) continue;  // the empty item after a trailing comma
+    const std::string digits = d.substr(first, last - first + 1);
+    if (digits.empty() || digits.size() > 12 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      return make_error(name + ": shape entry '" + digits + "' is not a size");
+    a.shape.push_back(std::stoll(digits));
+    if (__builtin_mul_overflow(n, a.shape.back(), &n) || n > kMaxElements)
+      return make_error(name + ": array has more than 2^31 elements");
+  }
+  if (uint64_t(n) > (b.size() - start - header_len) / uint64_t(width))
     return make_error(name + ": data shorter than its shape");
   const char* p = b.data() + start + header_len;
   a.data.resize(size_t(n));

@@ -8,22 +8,6 @@ namespace {
 
 using K = PyValue::Kind;
 
-PyRef make(K kind) {
-  auto v = std::make_shared<PyValue>();
-  v->kind = kind;
-  return v;
-}
-PyRef make_int(int64_t i) {
-  auto v = make(K::Int);
-  v->i = i;
-  return v;
-}
-PyRef make_str(K kind, std::string s) {
-  auto v = make(kind);
-  v->s = std::move(s);
-  return v;
-}
-
 // torch.FloatStorage etc. (and the dtype names of newer files) -> la3d's dtype name.
 std::string storage_dtype(const std::string& global) {
   static const std::map<std::string, std::string> names{
@@ -45,7 +29,7 @@ std::vector<int64_t> ints_of(const PyRef& t) {
 
 class Machine {
  public:
-  Machine(std::string_view b, size_t& pos) : b_(b), pos_(pos) {}
+  Machine(std::string_view b, size_t& pos, PyArena& arena) : b_(b), pos_(pos), arena_(arena) {}
 
   Result<PyRef> run() {
     while (true) {
@@ -56,10 +40,32 @@ class Machine {
         return stack_.back();
       }
       if (Status s = step(op); !s) return s.error();
+      if (full_) return make_error("pickle holds more than a checkpoint's number of objects");
     }
   }
 
  private:
+  // A value from the arena; when it is full, a scratch value stands in and run() stops after
+  // this opcode, so no opcode needs its own check.
+  PyRef make(K kind) {
+    PyRef v = arena_.make(kind);
+    if (v) return v;
+    full_ = true;
+    scratch_ = PyValue{};
+    scratch_.kind = kind;
+    return &scratch_;
+  }
+  PyRef make_int(int64_t i) {
+    PyRef v = make(K::Int);
+    v->i = i;
+    return v;
+  }
+  PyRef make_str(K kind, std::string s) {
+    PyRef v = make(kind);
+    v->s = std::move(s);
+    return v;
+  }
+
   bool need(size_t n) const { return pos_ + n <= b_.size(); }
   uint64_t le(int n) {
     uint64_t v = 0;
@@ -97,7 +103,7 @@ class Machine {
     return items;
   }
   PyRef tuple(std::vector<PyRef> items) {
-    auto t = make(K::Tuple);
+    PyRef t = make(K::Tuple);
     t->items = std::move(items);
     return t;
   }
@@ -105,10 +111,10 @@ class Machine {
     if (k->kind == K::Str)
       for (auto& kv : d.dict)
         if (kv.first->kind == K::Str && kv.first->s == k->s) {
-          kv.second = std::move(v);
+          kv.second = v;
           return;
         }
-    d.dict.emplace_back(std::move(k), std::move(v));
+    d.dict.emplace_back(k, v);
   }
   Status memo_put(uint64_t id) {
     if (stack_.empty()) return make_error("pickle memo of an empty stack");
@@ -131,7 +137,7 @@ class Machine {
     if (name == "torch._utils._rebuild_tensor_v2" || name == "torch._utils._rebuild_tensor") {
       if (a.size() < 4 || a[0]->kind != K::Storage)
         return make_error("pickle: malformed " + name + " call");
-      auto t = make(K::Tensor);
+      PyRef t = make(K::Tensor);
       t->items = {a[0]};
       t->i = a[1]->i;
       t->shape = ints_of(a[2]);
@@ -173,7 +179,7 @@ class Machine {
         return Ok{};
       case 0x88:
       case 0x89: {
-        auto v = make(K::Bool);
+        PyRef v = make(K::Bool);
         v->i = op == 0x88;
         stack_.push_back(v);
         return Ok{};
@@ -208,7 +214,7 @@ class Machine {
         if (!need(8)) return make_error("pickle truncated");
         uint64_t v = 0;
         for (int i = 0; i < 8; ++i) v = (v << 8) | uint8_t(b_[pos_++]);
-        auto x = make(K::Float);
+        PyRef x = make(K::Float);
         std::memcpy(&x->f, &v, 8);
         stack_.push_back(x);
         return Ok{};
@@ -281,7 +287,7 @@ class Machine {
       case 'd': {
         auto items = pop_mark();
         if (!items) return items.error();
-        auto v = make(op == 'l' ? K::List : K::Dict);
+        PyRef v = make(op == 'l' ? K::List : K::Dict);
         if (op == 'l')
           v->items = std::move(items.value());
         else
@@ -344,7 +350,7 @@ class Machine {
         const auto& t = pid.value()->items;
         if (pid.value()->kind != K::Tuple || t.size() < 5 || t[0]->s != "storage")
           return make_error("pickle: unknown persistent id");
-        auto st = make(K::Storage);
+        PyRef st = make(K::Storage);
         st->dtype = storage_dtype(t[1]->s);
         if (st->dtype.empty()) return make_error("unsupported storage type " + t[1]->s);
         st->s = t[2]->s;
@@ -364,6 +370,9 @@ class Machine {
 
   std::string_view b_;
   size_t& pos_;
+  PyArena& arena_;
+  bool full_ = false;
+  PyValue scratch_;
   std::vector<PyRef> stack_;
   std::vector<size_t> marks_;
   std::map<uint64_t, PyRef> memo_;
@@ -371,8 +380,14 @@ class Machine {
 
 }  // namespace
 
-Result<PyRef> unpickle(std::string_view bytes, size_t& pos) {
-  return Machine(bytes, pos).run();
+PyRef PyArena::make(PyValue::Kind kind) {
+  if (values_.size() >= kMaxValues) return nullptr;
+  values_.emplace_back().kind = kind;
+  return &values_.back();
+}
+
+Result<PyRef> unpickle(std::string_view bytes, size_t& pos, PyArena& arena) {
+  return Machine(bytes, pos, arena).run();
 }
 
 }  // namespace la3d

@@ -1,0 +1,90 @@
+// Every hostile input that once crashed, hung or fooled a parser (tests/fuzz/regressions/, made by
+// make_regressions.py) goes through that parser here: each must give a worded error, or, for
+// detections that reach outside the frame, hide what they cover. The fuzzers start from the same
+// files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <opencv2/imgproc.hpp>
+
+#include "la3d/anonymizer.hpp"
+#include "la3d/checkpoint.hpp"
+#include "la3d/detections_file.hpp"
+#include "la3d/instances.hpp"
+#include "la3d/io.hpp"
+#include "la3d/npy.hpp"
+
+namespace la3d {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kRegressions = fs::path(LA3D_FUZZ_DIR) / "regressions";
+
+std::vector<fs::path> cases(const std::string& target) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(kRegressions / target)) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string case_name(const testing::TestParamInfo<fs::path>& info) {
+  std::string n = info.param.stem().string();
+  for (char& c : n)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return n;
+}
+
+// An error is one line naming the problem, never a C++ exception's text.
+void expect_worded(const Error& e) {
+  EXPECT_FALSE(e.message.empty());
+  EXPECT_EQ(e.message.find('\n'), std::string::npos) << e.message;
+  for (const char* leak : {"stoll", "stoi", "bad_alloc", "out_of_range", "basic_string"})
+    EXPECT_EQ(e.message.find(leak), std::string::npos) << e.message;
+}
+
+class HostileCheckpoint : public testing::TestWithParam<fs::path> {};
+TEST_P(HostileCheckpoint, IsRefusedWithAWordedError) {
+  auto r = read_checkpoint(GetParam());
+  ASSERT_FALSE(r.ok()) << GetParam();
+  expect_worded(r.error());
+  EXPECT_NE(r.error().message.find(GetParam().string()), std::string::npos) << r.error().message;
+}
+INSTANTIATE_TEST_SUITE_P(Regressions, HostileCheckpoint, testing::ValuesIn(cases("checkpoint")),
+                         case_name);
+
+class HostileNpy : public testing::TestWithParam<fs::path> {};
+TEST_P(HostileNpy, IsRefusedWithAWordedError) {
+  auto r = read_npy(GetParam());
+  ASSERT_FALSE(r.ok()) << GetParam();
+  expect_worded(r.error());
+}
+INSTANTIATE_TEST_SUITE_P(Regressions, HostileNpy, testing::ValuesIn(cases("npy")), case_name);
+
+// A detections line either is refused by name, or every object reaching into the frame hides
+// what it covers: masking them black on a white frame leaves white only outside every box.
+class HostileDetections : public testing::TestWithParam<fs::path> {};
+TEST_P(HostileDetections, IsRefusedOrHidesWhatItCovers) {
+  auto text = read_file(GetParam());
+  ASSERT_TRUE(text.ok());
+  auto r = parse_detections_line(text.value(), 1);
+  if (!r) {
+    expect_worded(r.error());
+    EXPECT_NE(r.error().message.find("line 1"), std::string::npos);
+    return;
+  }
+  cv::Mat frame(r->size, CV_8UC3, cv::Scalar::all(255));
+  AnParams p;
+  p.method = Method::Mask;
+  const auto inst = make_instances(r->objects, frame.size(), {});
+  ASSERT_EQ(inst.size(), r->objects.size()) << "an object was dropped";
+  Anonymizer(p).apply(frame, inst);
+  cv::Mat gray;
+  cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
+  // Every case here covers the whole frame.
+  EXPECT_EQ(cv::countNonZero(gray), 0);
+}
+INSTANTIATE_TEST_SUITE_P(Regressions, HostileDetections, testing::ValuesIn(cases("detections")),
+                         case_name);
+
+}  // namespace
+}  // namespace la3d
