@@ -383,9 +383,38 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"UnknownDetector", "anonymize $D/p.png -o $D/o.png --detector yolo9000",
                 "unknown detector"},
         BadCase{"VadModeWithoutCheckpoint", "-a an-ad -id $D/in.mp4", "PEL4VAD-XD"},
+        // The privacy floor: each of these used to leave the person's box unchanged, exit 0.
+        BadCase{"AlphaZero", "anonymize $D/p.png -o $D/o.png --method mask --alpha 0",
+                "--alpha 0 is below the privacy floor"},
+        BadCase{"BlurKernelOne", "anonymize $D/p.png -o $D/o.png --method blur --blur-kernel 1",
+                "--blur-kernel 1 is below the privacy floor"},
+        BadCase{"BlockOne", "anonymize $D/p.png -o $D/o.png --method pixelization --block 1",
+                "--block 1 is below the privacy floor"},
+        BadCase{"TinyBound", "anonymize $D/p.png -o $D/o.png --an-bound 1e-6",
+                "--an-bound (a_d) 1e-06 is below the privacy floor"},
+        BadCase{"ShrunkMasks", "anonymize $D/p.png -o $D/o.png --mask-scale 0.5", "--mask-scale"},
+        BadCase{"HighThreshold", "anonymize $D/p.png -o $D/o.png -odt 0.9", "threshold of 0.9"},
+        BadCase{"NoPeopleClass", "anonymize $D/p.png -o $D/o.png --classes car",
+                "neither person nor face"},
         BadCase{"LiveWithoutOutput", "anonymize rtsp://127.0.0.1:1/none --method no-an",
                 "cannot open video"}),
     [](const auto& info) { return info.param.name; });
+
+// --allow-weak runs below the floor, and says so on every run.
+TEST(Cli, AllowWeakRunsWithAWarning) {
+  TempDir d;
+  write_image(d / "p.png", {160, 120});
+  write_detections(d / "det.jsonl", 1, {160, 120});
+  for (int run = 0; run < 2; ++run) {
+    auto r = la3d("anonymize " + quote(d / "p.png") + " -o " +
+                  quote(d / ("o" + std::to_string(run) + ".png")) + " --detections " +
+                  quote(d / "det.jsonl") + " --method mask --alpha 0 --allow-weak");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("warning: --alpha 0 is below the privacy floor"), std::string::npos)
+        << r.out;
+  }
+  EXPECT_TRUE(fs::exists(d / "o1.png"));
+}
 
 TEST(Cli, MaskFrameCoversFramesWhoseDetectionFailed) {
   TempDir d;
