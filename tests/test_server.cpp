@@ -2,6 +2,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
@@ -9,6 +14,7 @@
 #include <thread>
 
 #include "la3d/dashboard.hpp"
+#include "la3d/pipeline.hpp"
 #include "test_util.hpp"
 
 namespace la3d {
@@ -119,12 +125,112 @@ TEST(Server, ConfigIsValidated) {
     EXPECT_EQ(res->status, 400) << body;
     EXPECT_NE(res->body.find(why), std::string::npos) << body << " -> " << res->body;
   }
+  // The privacy floor holds for the page too, whatever the request: a 1 px adaptive kernel used to
+  // serve the raw person.
+  for (const char* weak : {R"({"an_bound": 0.001})", R"({"an_scale": 0.01})",
+                           R"({"method": "adaptive_pixelization", "an_scale": 0.2})",
+                           R"({"an_bound": 0.001, "compare": "adaptive_blur"})"}) {
+    auto res = r.post(weak);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << weak;
+    EXPECT_NE(res->body.find("privacy floor"), std::string::npos) << weak << " -> " << res->body;
+  }
   EXPECT_FALSE(r.state.take_config().has_value());  // nothing bad got through
   EXPECT_EQ(r.post(R"({"method": "blur"})", "text/plain")->status, 415);
   EXPECT_EQ(r.post(std::string(5000, ' ') + "{}")->status, 413);
   httplib::Headers foreign{{"Origin", "http://evil.example"}};
   auto cross = r.client->Post("/api/config", foreign, R"({"method": "blur"})", "application/json");
   EXPECT_EQ(cross->status, 403);
+}
+
+// A page elsewhere that reaches the loopback server by DNS rebinding sends its own Host name.
+TEST(Server, OnlyServedHostNamesAreAnswered) {
+  ServerOptions o;
+  o.allowed_hosts = {"camera-box.lan"};
+  Running r(o);
+  const std::string port = std::to_string(r.server->port());
+  auto with_host = [&](const std::string& host) {
+    return r.client->Get("/api/status", {{"Host", host}, {"Origin", "http://" + host}})->status;
+  };
+  EXPECT_EQ(with_host("evil.example:" + port), 403);
+  EXPECT_EQ(with_host("127.0.0.1.evil.example:" + port), 403);
+  EXPECT_EQ(with_host("127.0.0.1:" + port), 200);
+  EXPECT_EQ(with_host("localhost:" + port), 200);
+  EXPECT_EQ(with_host("LOCALHOST:" + port), 200);
+  EXPECT_EQ(with_host("[::1]:" + port), 200);
+  EXPECT_EQ(with_host("camera-box.lan:" + port), 200);
+  auto post = r.client->Post("/api/config", {{"Host", "evil.example:" + port}},
+                             R"({"method": "blur"})", "application/json");
+  EXPECT_EQ(post->status, 403);
+  EXPECT_FALSE(r.state.take_config().has_value());
+}
+
+// A raw loopback connection, for requests httplib's client would not send.
+int connect_to(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(uint16_t(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  timeval t{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &t, sizeof t);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &t, sizeof t);
+  return fd;
+}
+std::string chunked_head(int port) {
+  return "POST /api/config HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+         "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+}
+
+TEST(Server, ChunkedBodiesAreLimitedToo) {
+  Running r;
+  const int port = r.server->port();
+  // A small chunked body is read and taken.
+  {
+    const int fd = connect_to(port);
+    const std::string body = R"({"method": "blur"})";
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx", body.size());
+    const std::string req = chunked_head(port) + size + "\r\n" + body + "\r\n0\r\n\r\n";
+    ASSERT_EQ(send(fd, req.data(), req.size(), MSG_NOSIGNAL), ssize_t(req.size()));
+    char reply[512] = {0};
+    ASSERT_GT(recv(fd, reply, sizeof reply - 1, 0), 0);
+    EXPECT_EQ(std::string(reply).rfind("HTTP/1.1 200", 0), 0u) << reply;
+    close(fd);
+    EXPECT_EQ(r.state.take_config()->method, Method::Blur);
+  }
+  // A 256 MB chunked body is cut off after the limit: it used to be read whole into memory.
+  const double rss_before = peak_rss_mib();
+  const int fd = connect_to(port);
+  std::string head = chunked_head(port);
+  ASSERT_GT(send(fd, head.data(), head.size(), MSG_NOSIGNAL), 0);
+  const std::string chunk = "10000\r\n" + std::string(0x10000, ' ') + "\r\n";
+  size_t accepted = 0;
+  for (int i = 0; i < 4096; ++i) {
+    const ssize_t n = send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n <= 0) break;
+    accepted += size_t(n);
+  }
+  close(fd);
+  // Socket buffers take a few MB before the server stops reading and closes.
+  EXPECT_LT(accepted, 64u << 20) << "the server kept reading";
+  EXPECT_LT(peak_rss_mib() - rss_before, 64.0);
+  EXPECT_FALSE(r.state.take_config().has_value());
+  // Other routes take no chunked body at all.
+  EXPECT_EQ(r.client->Get("/api/status", {{"Transfer-Encoding", "chunked"}})->status, 411);
+}
+
+// With SO_REUSEPORT a second server on the same port started and took a share of the requests.
+TEST(Server, ASecondServerOnABusyPortIsRefused) {
+  Running first;
+  DashboardState other_state{"other", "off", 0.5, AnParams{}};
+  ServerOptions o;
+  o.port = first.server->port();
+  DashboardServer second(other_state, o);
+  const Status s = second.start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("in use"), std::string::npos) << s.error().message;
 }
 
 TEST(Server, TokenRules) {
@@ -145,6 +251,9 @@ TEST(Server, TokenRules) {
   EXPECT_EQ(r.client->Get("/api/status", {{"Authorization", "Bearer wrong-wrong-wrong-x"}})->status,
             401);
   EXPECT_EQ(r.client->Get("/api/status", {{"Authorization", "Bearer " + o.token}})->status, 200);
+  // The scheme is case-insensitive (RFC 7235).
+  EXPECT_EQ(r.client->Get("/api/status", {{"Authorization", "bearer " + o.token}})->status, 200);
+  EXPECT_EQ(r.client->Get("/api/status", {{"Authorization", "BEARER " + o.token}})->status, 200);
   EXPECT_EQ(r.client->Get("/api/status", {{"Cookie", "x=1; la3d_token=" + o.token}})->status, 200);
   EXPECT_EQ(r.client->Get("/login?token=nope")->status, 401);
   auto login = r.client->Get("/login?token=" + o.token);

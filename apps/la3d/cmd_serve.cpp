@@ -43,6 +43,8 @@ void add_serve_command(CLI::App& app, ServeArgs& a) {
   cmd->add_option("--token", a.token,
                   "secret required from clients (Authorization: Bearer, or /login?token= sets a "
                   "cookie); needed to bind anything but loopback");
+  cmd->add_option("--allowed-host", a.allowed_hosts,
+                  "a Host name clients may use besides the bind address and loopback (repeatable)");
   cmd->add_option("--head", a.head, "VAD: motion (training-free), pel, mgfn, or off")
       ->check(CLI::IsMember({"motion", "pel", "mgfn", "off"}))
       ->capture_default_str();
@@ -71,6 +73,7 @@ int run_serve(const ServeArgs& a) {
   so.bind = a.bind;
   so.port = a.port;
   so.token = a.token;
+  so.allowed_hosts = a.allowed_hosts;
   if (Status s = validate(so); !s) return fail(s.error().message);
   auto engine = build_engine(a.engine);
   if (!engine) return fail(engine.error().message);

@@ -96,6 +96,7 @@ int run_vad_tool(const VadToolArgs& args);
 struct ServeArgs {
   EngineArgs engine;
   std::string source, bind = "127.0.0.1", token;
+  std::vector<std::string> allowed_hosts;  // --allowed-host
   int port = 8080;
   std::string head = "motion", dataset = "xd", weights, encoder_weights;
   bool formula_weights = false;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "la3d/anonymizer.hpp"
 #include "la3d/result.hpp"
@@ -101,7 +102,11 @@ struct ServerOptions {
   std::string bind = "127.0.0.1";
   int port = 8080;    // 0 = any free port
   std::string token;  // required for any bind other than loopback
-  size_t max_body = 4096;
+  // Host header values served besides the bind address, loopback names and, for a wildcard bind,
+  // this machine's own names and addresses: a page on another origin that reaches the server by
+  // DNS rebinding sends its own name and is refused.
+  std::vector<std::string> allowed_hosts;
+  size_t max_body = 4096;  // request bodies, chunked or not
   int max_viewers = 32;
 };
 // Refuses a non-loopback bind without a token, and a token shorter than 16 characters.

@@ -2,7 +2,13 @@
 // with chunked responses for the MJPEG stream, and nothing else to carry. Routes serve only the
 // embedded page and what DashboardState holds; none touches the file system.
 #include <httplib.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <set>
 #include <thread>
 
 #include "la3d/dashboard.hpp"
@@ -13,6 +19,47 @@ namespace {
 
 bool loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return s;
+}
+
+// The host of a Host header without its port: "a.b:80" -> "a.b", "[::1]:80" -> "::1".
+std::string host_name(const std::string& header) {
+  if (!header.empty() && header[0] == '[') {
+    const size_t end = header.find(']');
+    return end == std::string::npos ? header : lower(header.substr(1, end - 1));
+  }
+  return lower(header.substr(0, header.find(':')));
+}
+
+// Names this server answers to: the bind address, loopback names, --allowed-host values, and for
+// a wildcard bind this machine's host name and interface addresses.
+std::set<std::string> served_hosts(const ServerOptions& o) {
+  std::set<std::string> out{"localhost", "127.0.0.1", "::1"};
+  out.insert(lower(o.bind));
+  for (const std::string& h : o.allowed_hosts) out.insert(host_name(h));
+  if (o.bind == "0.0.0.0" || o.bind == "::") {
+    char name[256] = {0};
+    if (gethostname(name, sizeof name - 1) == 0) out.insert(lower(name));
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) == 0) {
+      for (ifaddrs* a = list; a; a = a->ifa_next) {
+        if (!a->ifa_addr || (a->ifa_addr->sa_family != AF_INET && a->ifa_addr->sa_family != AF_INET6))
+          continue;
+        char buf[NI_MAXHOST];
+        const socklen_t len = a->ifa_addr->sa_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+        if (getnameinfo(a->ifa_addr, len, buf, sizeof buf, nullptr, 0, NI_NUMERICHOST) == 0) {
+          const std::string addr = buf;
+          out.insert(lower(addr.substr(0, addr.find('%'))));  // fe80::1%eth0 -> fe80::1
+        }
+      }
+      freeifaddrs(list);
+    }
+  }
+  return out;
 }
 
 // Equal strings in time independent of where they differ.
@@ -58,28 +105,55 @@ Status validate(const ServerOptions& o) {
 struct DashboardServer::Impl {
   DashboardState& state;
   ServerOptions options;
+  std::set<std::string> hosts;
   httplib::Server server;
   std::thread thread;
   int port = 0;
 
-  Impl(DashboardState& s, ServerOptions o) : state(s), options(std::move(o)) {}
+  Impl(DashboardState& s, ServerOptions o)
+      : state(s), options(std::move(o)), hosts(served_hosts(options)) {}
 
   bool authorized(const httplib::Request& req) const {
     if (options.token.empty()) return true;
+    // The scheme is case-insensitive (RFC 7235): "bearer" and "BEARER" are "Bearer".
     const std::string auth = req.get_header_value("Authorization");
-    if (auth.rfind("Bearer ", 0) == 0 && same_secret(auth.substr(7), options.token)) return true;
+    if (auth.size() > 7 && lower(auth.substr(0, 7)) == "bearer " &&
+        same_secret(auth.substr(7), options.token))
+      return true;
     return same_secret(cookie_token(req), options.token);
+  }
+
+  // Refuses and closes: the rest of an unread body must not be taken for the next request.
+  static httplib::Server::HandlerResponse refuse(httplib::Response& res, int status,
+                                                 const std::string& why) {
+    error_reply(res, status, why);
+    res.set_header("Connection", "close");
+    return httplib::Server::HandlerResponse::Handled;
   }
 
   void routes() {
     server.set_payload_max_length(options.max_body);
     server.new_task_queue = [] { return new httplib::ThreadPool(48); };
+    // httplib's default adds SO_REUSEPORT, which lets a second `la3d serve` bind the same port and
+    // take a share of the connections. SO_REUSEADDR alone lets a restart rebind at once while a
+    // second listener is refused.
+    server.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       res.set_header("X-Content-Type-Options", "nosniff");
       res.set_header("X-Frame-Options", "DENY");
       res.set_header("Cache-Control", "no-store");
       res.set_header("Content-Security-Policy",
                      "default-src 'self'; img-src 'self' blob:; style-src 'self' 'unsafe-inline'");
+      if (!hosts.contains(host_name(req.get_header_value("Host"))))
+        return refuse(res, 403, "host '" + req.get_header_value("Host") +
+                                    "' is not served here (--allowed-host adds one)");
+      // Chunked bodies have no length to check up front; only the config route reads one, and it
+      // stops at max_body (config_route). Anywhere else a body is refused unread.
+      if (req.has_header("Transfer-Encoding") && !(req.method == "POST" && req.path == "/api/config"))
+        return refuse(res, 411, "chunked request bodies are accepted only by POST /api/config");
       if (req.path == "/login") return httplib::Server::HandlerResponse::Unhandled;
       if (!authorized(req)) {
         error_reply(res, 401, "a bearer token or the la3d_token cookie is required");
@@ -128,10 +202,30 @@ struct DashboardServer::Impl {
       }
       json_reply(res, 200, state.scores(n));
     });
-    server.Post("/api/config", [this](const httplib::Request& req, httplib::Response& res) {
-      if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0)
-        return error_reply(res, 415, "send application/json");
-      const auto body = nlohmann::json::parse(req.body, nullptr, false);
+    server.Post("/api/config", [this](const httplib::Request& req, httplib::Response& res,
+                                      const httplib::ContentReader& read) {
+      if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
+        refuse(res, 415, "send application/json");
+        return;
+      }
+      // Read here, not by httplib: its chunked decoding (0.11) has no size limit.
+      std::string text;
+      bool too_big = false;
+      const bool complete = read([&](const char* data, size_t n) {
+        if (text.size() + n > options.max_body) return !(too_big = true);
+        text.append(data, n);
+        return true;
+      });
+      // httplib refuses a Content-Length above the limit itself, with status 413.
+      if (too_big || res.status == 413) {
+        refuse(res, 413, "the body is larger than " + std::to_string(options.max_body) + " bytes");
+        return;
+      }
+      if (!complete) {
+        refuse(res, 400, "the body could not be read");
+        return;
+      }
+      const auto body = nlohmann::json::parse(text, nullptr, false);
       if (body.is_discarded()) return error_reply(res, 400, "the body is not valid JSON");
       auto r = state.request_config(body);
       if (!r) return error_reply(res, 400, r.error().message);
@@ -203,6 +297,16 @@ Status DashboardServer::start() {
     impl_->port = impl_->options.port;
   }
   impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  // Return only once the accept loop runs: a stop() before it starts is lost, and the loop would
+  // then never end (seen as a hung join when a server is stopped right after starting).
+  for (int ms = 0; !impl_->server.is_running(); ++ms) {
+    if (ms == 5000) {
+      impl_->server.stop();
+      impl_->thread.join();
+      return make_error("the dashboard server did not start listening");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return Ok{};
 }
 
