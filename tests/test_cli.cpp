@@ -2,7 +2,10 @@
 // independent of la3d's own libav code).
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -432,6 +435,175 @@ TEST(Cli, MaskFrameCoversFramesWhoseDetectionFailed) {
     else
       EXPECT_GT(cv::mean(f)[0], 30.0) << i;
   }
+}
+
+}  // namespace
+}  // namespace la3d::test
+
+namespace la3d::test {
+namespace {
+
+// --- Outputs that clobber or half-exist (each used to: exit 0 having replaced the input, keep the
+// video of a failed run, ignore signals on folders, or write a 1-frame "result"). ---
+
+// la3d started in the background, its output to a file; wait() gives the exit status.
+struct Background {
+  pid_t pid = -1;
+  explicit Background(const std::string& args, const fs::path& log) {
+    pid = fork();
+    if (pid == 0) {
+      const std::string cmd = "exec " + std::string(LA3D_BINARY) + " " + args + " > " + quote(log) + " 2>&1";
+      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  int wait() {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+};
+
+// Waits up to 20 s for a file whose name contains `part` below `dir`.
+bool wait_for_file(const fs::path& dir, const std::string& part) {
+  for (int i = 0; i < 2000; ++i) {
+    std::error_code ec;
+    if (fs::is_directory(dir, ec))
+      for (const std::string& f : files_below(dir))
+      if (f.find(part) != std::string::npos) return true;
+    usleep(10000);
+  }
+  return false;
+}
+
+TEST(Outputs, SaveDetectionsMayNotReplaceTheInputOrTheOutput) {
+  TempDir d;
+  make_video(d / "in.mp4", "25", 5, false, "libx264");
+  write_detections(d / "det.jsonl", 5, {160, 120});
+  const std::string size_before = probe(d / "in.mp4", "v:0", "nb_frames");
+  for (const std::string target : {"in.mp4", "out.mp4"}) {
+    auto r = la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "out.mp4") +
+                  " --detections " + quote(d / "det.jsonl") + " --save-detections " + quote(d / target));
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find("would overwrite"), std::string::npos) << r.out;
+  }
+  EXPECT_EQ(probe(d / "in.mp4", "v:0", "nb_frames"), size_before);  // still the video
+  EXPECT_EQ(files_below(d.path()), (std::vector<std::string>{"det.jsonl", "in.mp4"}));
+}
+
+TEST(Outputs, TwoInputsNamedAlikeIntoOneFolderAreRefused) {
+  TempDir d;
+  write_image(d / "a" / "x.png", {64, 48});
+  write_image(d / "b" / "x.png", {64, 48});
+  std::ofstream(d / "none.jsonl") << "";
+  auto r = la3d("anonymize " + quote(d / "a" / "x.png") + " " + quote(d / "b" / "x.png") + " -o " +
+           quote(d / "out") + " --method mask --detections " + quote(d / "none.jsonl"));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("would overwrite the output"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(d / "out" / "x_anonymized.png"));
+  EXPECT_FALSE(fs::exists(d / "out" / "x.png"));
+}
+
+// The detections file cannot be put in place (a folder stands at its name): the video, written
+// first, must not be kept either.
+TEST(Outputs, ARunWritesAllItsOutputsOrNone) {
+  TempDir d;
+  make_video(d / "in.mp4", "25", 5, false, "libx264");
+  write_detections(d / "det.jsonl", 5, {160, 120});
+  fs::create_directories(d / "saved.jsonl" / "occupied");
+  auto r = la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "out.mp4") + " --detections " +
+                quote(d / "det.jsonl") + " --save-detections " + quote(d / "saved.jsonl"));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_FALSE(fs::exists(d / "out.mp4"));
+  EXPECT_TRUE(fs::is_directory(d / "saved.jsonl"));
+  EXPECT_EQ(files_below(d.path()), (std::vector<std::string>{"det.jsonl", "in.mp4"}));
+}
+
+// SIGKILL cannot be caught: the partial it leaves is removed by the next run into that folder.
+TEST(Outputs, PartialsOfAKilledRunAreRemovedByTheNext) {
+  TempDir d;
+  make_video(d / "in.mp4", "25", 600, false, "libx264");
+  write_detections(d / "det.jsonl", 600, {160, 120});
+  fs::create_directories(d / "out");
+  Background run("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "out" / "a.mp4") +
+                     " --detections " + quote(d / "det.jsonl") + " -q",
+                 d / "log");
+  ASSERT_TRUE(wait_for_file(d / "out", ".partial-"));
+  kill(run.pid, SIGKILL);
+  EXPECT_EQ(run.wait(), 128 + SIGKILL);
+  ASSERT_EQ(files_below(d / "out").size(), 1u);  // the partial is there
+  auto r = la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "out" / "b.mp4") +
+                " --detections " + quote(d / "det.jsonl") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(files_below(d / "out"), std::vector<std::string>{"b.mp4"});
+}
+
+struct SignalCase {
+  std::string name;
+  int signal;
+  bool folder;
+};
+class Interrupted : public ::testing::TestWithParam<SignalCase> {};
+
+// SIGINT and SIGTERM stop at the next image or frame, remove what was written, and exit 128 + N.
+TEST_P(Interrupted, StopsRemovesItsOutputsAndExits128PlusTheSignal) {
+  TempDir d;
+  std::string input;
+  if (GetParam().folder) {
+    for (int i = 0; i < 150; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "img%03d.png", i);
+      write_image(d / "in" / name, {640, 480});
+    }
+    input = quote(d / "in");
+    std::ofstream(d / "det.jsonl") << "";
+  } else {
+    make_video(d / "in.mp4", "25", 600, false, "libx264");
+    write_detections(d / "det.jsonl", 600, {160, 120});
+    input = quote(d / "in.mp4");
+  }
+  Background run("anonymize " + input + " -o " + quote(d / "out" / (GetParam().folder ? "" : "o.mp4")) +
+                     " --method mask --detections " + quote(d / "det.jsonl") + " -q",
+                 d / "log");
+  ASSERT_TRUE(wait_for_file(d / "out", ".partial-"));
+  kill(run.pid, GetParam().signal);
+  EXPECT_EQ(run.wait(), 128 + GetParam().signal);
+  std::ifstream log(d / "log");
+  const std::string said((std::istreambuf_iterator<char>(log)), {});
+  EXPECT_NE(said.find("interrupted"), std::string::npos) << said;
+  EXPECT_TRUE(!fs::exists(d / "out") || files_below(d / "out").empty())
+      << files_below(d / "out").size() << " file(s) left";
+}
+INSTANTIATE_TEST_SUITE_P(Outputs, Interrupted,
+                         ::testing::Values(SignalCase{"FolderSigint", SIGINT, true},
+                                           SignalCase{"FolderSigterm", SIGTERM, true},
+                                           SignalCase{"VideoSigint", SIGINT, false},
+                                           SignalCase{"VideoSigterm", SIGTERM, false}),
+                         [](const auto& info) { return info.param.name; });
+
+// A faststart MP4 cut at half its size decodes about half its frames and then "ends".
+TEST(Outputs, ATruncatedVideoIsNotAResult) {
+  TempDir d;
+  const auto made = run("ffmpeg -nostdin -v error -y -f lavfi -i testsrc=size=160x120:rate=25 -frames:v 50 "
+                        "-c:v libx264 -pix_fmt yuv420p -movflags +faststart " + quote(d / "full.mp4"));
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  {
+    std::ifstream in(d / "full.mp4", std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    std::ofstream(d / "cut.mp4", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  }
+  fs::remove(d / "full.mp4");
+  write_detections(d / "det.jsonl", 50, {160, 120});
+  const std::string common = "anonymize " + quote(d / "cut.mp4") + " --detections " + quote(d / "det.jsonl");
+  auto r = la3d(common + " -o " + quote(d / "o.mp4"));
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("of its 50 frames"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(d / "o.mp4"));
+  r = la3d(common + " -o " + quote(d / "kept.mp4") + " --allow-truncated");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const int kept = std::stoi(probe(d / "kept.mp4", "v:0", "nb_read_frames", true));
+  EXPECT_GT(kept, 0);
+  EXPECT_LT(kept, 50);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <opencv2/highgui.hpp>
 #include <opencv2/imgproc.hpp>
+#include <map>
 #include <optional>
 
 #include "commands.hpp"
@@ -16,10 +17,30 @@
 namespace la3d::cli {
 namespace {
 
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_interrupt(int) {
-  g_interrupted = true;
+// The signal that asked the run to stop (SIGINT, SIGTERM), 0 while none has.
+std::atomic<int> g_signal{0};
+extern "C" void on_interrupt(int sig) {
+  g_signal = sig;
 }
+bool interrupted() {
+  return g_signal.load() != 0;
+}
+
+// Every path the run writes, with what it is: no output may replace an input, the detections file
+// or another output (two inputs named alike into one -o folder).
+class Claims {
+ public:
+  Status claim(const fs::path& path, const std::string& what) {
+    std::error_code ec;
+    const fs::path key = fs::weakly_canonical(path, ec);
+    const auto [it, fresh] = taken_.emplace(ec ? path.lexically_normal() : key, what);
+    if (fresh) return Ok{};
+    return make_error(what + " " + path.string() + " would overwrite " + it->second);
+  }
+
+ private:
+  std::map<fs::path, std::string> taken_;
+};
 
 enum class InputKind { Image, Video, Live };
 
@@ -65,9 +86,6 @@ Result<std::optional<fs::path>> output_path(const AnonymizeArgs& a, const Job& j
   } else {
     out = in.parent_path() / name;
   }
-  std::error_code e1, e2;
-  if (job.kind != InputKind::Live && fs::weakly_canonical(out, e1) == fs::weakly_canonical(in, e2))
-    return make_error("output would overwrite the input " + in.string());
   return std::optional<fs::path>(out);
 }
 
@@ -117,23 +135,27 @@ void show_preview(const cv::Mat& frame, double an_seconds) {
               cv::FONT_HERSHEY_SIMPLEX, 0.8, {0, 255, 0}, 2);
   cv::imshow("la3d", shown);
   const int key = cv::waitKey(1);
-  if (key == 'q' || key == 27) g_interrupted = true;
+  if (key == 'q' || key == 27) g_signal = SIGINT;
 }
 
 // Drives the jobs of one `anonymize` call through one pipeline and collects the totals.
 class Runner {
  public:
-  Runner(const AnonymizeArgs& a, Engine& e, DetectionsWriter* dw)
+  Runner(const AnonymizeArgs& a, Engine& e, DetectionsWriter* dw, Claims& claims,
+         OutputBatch& batch)
       : a_(a),
         input_size_(e.options.input_size),
         pipeline_(e.options, std::move(e.detector)),
-        dw_(dw) {}
+        dw_(dw),
+        claims_(claims),
+        batch_(batch) {}
 
   Status run(const Job& job) {
     return job.kind == InputKind::Image ? run_image(job) : run_video(job);
   }
   const Totals& totals() const { return totals_; }
   const std::vector<fs::path>& written() const { return written_; }
+  bool truncated() const { return truncated_; }
 
  private:
   Status account(const cv::Mat& frame, const FrameReport& r, long long index) {
@@ -161,10 +183,12 @@ class Runner {
     report->decode_ms = decode_ms;
     auto out = output_path(a_, job, img->size());
     if (!out) return out.error();
+    if (*out)
+      if (Status s = claims_.claim(**out, "the output"); !s) return s;
     if (Status s = account(img.value(), report.value(), image_index_++); !s) return s;
     if (*out) {
       const auto t1 = std::chrono::steady_clock::now();
-      if (Status s = write_image(**out, img.value()); !s) return s;
+      if (Status s = write_image(**out, img.value(), 95, &batch_); !s) return s;
       totals_.encode.push_back(ms_since(t1));
       written_.push_back(**out);
     }
@@ -179,9 +203,12 @@ class Runner {
     const cv::Size size = input_size_.value_or(source.size());
     auto out = output_path(a_, job, size);
     if (!out) return out.error();
+    if (*out)
+      if (Status s = claims_.claim(**out, "the output"); !s) return s;
     std::unique_ptr<VideoSink> sink;
     if (*out) {
       VideoSinkOptions o;
+      o.batch = &batch_;
       o.codec = a_.codec;
       o.crf = a_.crf;
       o.bitrate_kbps = a_.bitrate_kbps;
@@ -201,13 +228,25 @@ class Runner {
       progress.update(index + 1);
       return Ok{};
     };
-    auto frames = run_stream(source, pipeline_, consume, [] { return g_interrupted.load(); });
+    auto frames = run_stream(source, pipeline_, consume, interrupted);
     progress.finish();
     if (!frames) return frames.error();
     // A file cut short is not a result; a live recording ends with Ctrl-C and is kept.
-    if (g_interrupted && job.kind != InputKind::Live)
-      return make_error("interrupted; no output written");
+    if (interrupted() && job.kind != InputKind::Live) return make_error("interrupted");
     if (frames.value() == 0) return make_error("no frames could be decoded from " + job.input);
+    // A decode error ends OpenCV's stream like the end of the file does: compare with what the
+    // container says. Its own frame count is exact; one estimated from the duration may be off by
+    // a frame or two.
+    const long long expected = source.frame_count();
+    const long long slack = source.frame_count_exact() ? 0 : std::max(2LL, expected / 50);
+    if (job.kind == InputKind::Video && expected > 0 && frames.value() < expected - slack &&
+        !a_.allow_truncated) {
+      truncated_ = true;
+      return make_error(fmt::format(
+          "{}: read {} of its {} frames (truncated or damaged; --allow-truncated keeps what was "
+          "read)",
+          job.input, frames.value(), expected));
+    }
     if (sink) {
       if (Status s = sink->finish(); !s) return s;
       written_.push_back(sink->path());
@@ -219,6 +258,9 @@ class Runner {
   std::optional<cv::Size> input_size_;  // -is: frames leave the pipeline at this size
   FramePipeline pipeline_;
   DetectionsWriter* dw_;
+  Claims& claims_;
+  OutputBatch& batch_;
+  bool truncated_ = false;
   Totals totals_;
   std::vector<fs::path> written_;
   long long image_index_ = 0;
@@ -230,9 +272,9 @@ std::string ms(const std::vector<double>& v) {
 
 }  // namespace
 
-int fail(const std::string& message) {
+int fail(const std::string& message, int status) {
   std::cerr << "la3d: error: " << message << std::endl;
-  return 1;
+  return status;
 }
 
 void add_anonymize_command(CLI::App& app, AnonymizeArgs& a) {
@@ -258,6 +300,9 @@ void add_anonymize_command(CLI::App& app, AnonymizeArgs& a) {
   cmd->add_option("--save-detections", a.save_detections,
                   "write the detections used as JSON Lines");
   cmd->add_flag("-q,--quiet", a.quiet, "no progress bar");
+  cmd->add_flag("--allow-truncated", a.allow_truncated,
+                "keep the output of a video that ends before its container's frame count "
+                "(otherwise exit 3, nothing written)");
   add_engine_options(*cmd, a.engine);
 }
 
@@ -279,19 +324,40 @@ int run_anonymize(const AnonymizeArgs& a) {
   if ((!a.engine.detections_file.empty() || !a.save_detections.empty()) && !one_sequence)
     return fail(
         "--detections and --save-detections take one video, or images (a folder or a list)");
+  Claims claims;
+  for (const Job& job : js)
+    if (job.kind != InputKind::Live)
+      if (Status s = claims.claim(job.input, "the input"); !s) return fail(s.error().message);
   std::unique_ptr<DetectionsWriter> dw;
   if (!a.save_detections.empty()) {
+    if (Status s = claims.claim(a.save_detections, "the --save-detections file"); !s)
+      return fail(s.error().message);
     auto w = DetectionsWriter::open(a.save_detections);
     if (!w) return fail(w.error().message);
     dw = std::move(w.value());
   }
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
-  Runner runner(a, engine.value(), dw.get());
-  for (const Job& job : jobs.value())
-    if (Status s = runner.run(job); !s) return fail(s.error().message);
+  // Every output of the run is committed together at the end, or none (the batch's destructor
+  // removes them on any early return).
+  OutputBatch batch;
+  Runner runner(a, engine.value(), dw.get(), claims, batch);
+  const bool live = std::any_of(js.begin(), js.end(), [](const Job& j) { return j.kind == InputKind::Live; });
+  auto stopped = [&] {
+    std::cerr << "la3d: interrupted; no output written\n";
+    return 128 + g_signal.load();
+  };
+  for (const Job& job : js) {
+    if (interrupted() && !live) return stopped();
+    if (Status s = runner.run(job); !s) {
+      if (interrupted() && !live) return stopped();
+      return fail(s.error().message, runner.truncated() ? kExitTruncated : kExitError);
+    }
+  }
+  if (interrupted() && !live) return stopped();
   if (dw)
-    if (Status s = dw->finish(); !s) return fail(s.error().message);
+    if (Status s = dw->finish(&batch); !s) return fail(s.error().message);
+  if (Status s = batch.commit(); !s) return fail(s.error().message);
 
   const Totals& t = runner.totals();
   for (const auto& p : runner.written()) std::cout << p.string() << "\n";

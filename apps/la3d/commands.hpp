@@ -21,6 +21,7 @@ struct AnonymizeArgs {
   int bitrate_kbps = 0;
   std::string save_detections;
   bool quiet = false;
+  bool allow_truncated = false;  // keep what a damaged or cut video gave
 };
 void add_anonymize_command(CLI::App& app, AnonymizeArgs& args);
 int run_anonymize(const AnonymizeArgs& args);
@@ -109,7 +110,13 @@ struct ServeArgs {
 void add_serve_command(CLI::App& app, ServeArgs& args);
 int run_serve(const ServeArgs& args);
 
-// Prints "la3d: error: MESSAGE" on stderr and returns the exit status for runtime failures.
-int fail(const std::string& message);
+// Exit statuses, as the README and --help list them.
+inline constexpr int kExitError = 1;      // a runtime failure, named on stderr
+inline constexpr int kExitUsage = 2;      // the command line itself is wrong
+inline constexpr int kExitTruncated = 3;  // a video ended before its container's frame count
+// Interrupted by a signal: 128 + its number (130 for SIGINT, 143 for SIGTERM), as shells do.
+
+// Prints "la3d: error: MESSAGE" on stderr and returns kExitError (or `status`).
+int fail(const std::string& message, int status = kExitError);
 
 }  // namespace la3d::cli

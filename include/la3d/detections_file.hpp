@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "la3d/detector.hpp"
+#include "la3d/io.hpp"
 #include "la3d/result.hpp"
 #include "la3d/types.hpp"
 
@@ -44,7 +45,8 @@ class DetectionsWriter {
   static Result<std::unique_ptr<DetectionsWriter>> open(const std::filesystem::path& path);
   ~DetectionsWriter();
   Status write(const FrameDetections& record);
-  Status finish();
+  // Renames the file into place, or hands it to `batch` to be committed with the run's others.
+  Status finish(OutputBatch* batch = nullptr);
 
  private:
   DetectionsWriter() = default;

@@ -14,10 +14,33 @@ namespace la3d {
 
 namespace fs = std::filesystem;
 
-// A temporary sibling of `final_path` that keeps its extension (encoders choose by extension).
+// A temporary sibling of `final_path` that keeps its extension (encoders choose by extension):
+// `.NAME.partial-HOST-PID-N.EXT`. A run killed outright (SIGKILL, power) cannot remove its
+// partials, so the first call for a folder removes those that this host's dead processes left
+// there; partials of live processes, and of other hosts sharing the folder, are left alone.
 fs::path partial_path_for(const fs::path& final_path);
 // Renames `temp` onto `final_path`, creating parent folders; removes `temp` on failure.
 Status commit_file(const fs::path& temp, const fs::path& final_path);
+
+// Outputs of one run, committed together. A writer given a batch leaves its finished file under
+// the temporary name and hands it here; commit() renames them all into place, and a batch
+// destroyed without commit() removes them, so a run that fails or is interrupted anywhere (the
+// detections file after the video, the 60th image of a folder) leaves none of its outputs.
+class OutputBatch {
+ public:
+  OutputBatch() = default;
+  OutputBatch(const OutputBatch&) = delete;
+  OutputBatch& operator=(const OutputBatch&) = delete;
+  ~OutputBatch();
+  void add(fs::path temp, fs::path final_path);
+  // Renames every output into place; if one fails, those already renamed are removed again.
+  Status commit();
+
+ private:
+  std::vector<std::pair<fs::path, fs::path>> pending_;
+};
+// A finished temporary: into `batch` when there is one, else renamed into place now.
+Status finish_output(const fs::path& temp, const fs::path& final_path, OutputBatch* batch);
 
 // The whole content of a file.
 Result<std::string> read_file(const fs::path& path);
@@ -40,6 +63,7 @@ struct MediaInfo {
   cv::Size size;
   Rational fps;
   long long frame_count = -1;  // -1 when the container does not say
+  bool frame_count_exact = false;  // from the container's frame count, not estimated from duration
   bool has_audio = false;
   std::string video_codec, audio_codec;
 };
@@ -61,14 +85,17 @@ class VideoSource {
   virtual cv::Size size() const = 0;
   virtual Rational fps() const = 0;
   virtual long long frame_count() const = 0;  // -1 when unknown (live)
+  // Whether frame_count() is the container's own count rather than an estimate from its duration.
+  virtual bool frame_count_exact() const { return false; }
   virtual std::string description() const = 0;
   // The file whose audio track an output may copy; empty for live sources.
   virtual std::string audio_url() const = 0;
 };
 
 Result<cv::Mat> read_image(const fs::path& path);
-// Writes the image to a temporary file and renames it into place.
-Status write_image(const fs::path& path, const cv::Mat& image, int jpeg_quality = 95);
+// Writes the image to a temporary file and renames it into place (or hands it to `batch`).
+Status write_image(const fs::path& path, const cv::Mat& image, int jpeg_quality = 95,
+                   OutputBatch* batch = nullptr);
 
 struct VideoSinkOptions {
   std::string codec;  // encoder name (libx264, mpeg4, mjpeg, ...); empty = best for the container
@@ -76,6 +103,7 @@ struct VideoSinkOptions {
   int bitrate_kbps = 0;  // for encoders without crf; 0 = encoder default
   std::string preset = "veryfast";
   std::string audio_from;  // copy this file's first audio stream; empty = no audio
+  OutputBatch* batch = nullptr;  // finish() hands the file to it instead of renaming it
 };
 
 // Encodes frames with libavcodec and muxes them, with the source's audio copied packet by packet.

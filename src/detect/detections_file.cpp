@@ -314,11 +314,11 @@ Status DetectionsWriter::write(const FrameDetections& record) {
   return Ok{};
 }
 
-Status DetectionsWriter::finish() {
+Status DetectionsWriter::finish(OutputBatch* batch) {
   out_.close();
   if (!out_) return make_error("cannot write detections file " + final_path_.string());
   finished_ = true;
-  return commit_file(temp_path_, final_path_);
+  return finish_output(temp_path_, final_path_, batch);
 }
 
 }  // namespace la3d

@@ -1,21 +1,105 @@
+#include <signal.h>
 #include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 
 #include "la3d/io.hpp"
 
 namespace la3d {
 
+namespace {
+
+// This host's name as it may stand in a file name (letters, digits, '-', '_' kept).
+const std::string& host_tag() {
+  static const std::string tag = [] {
+    char name[256] = {0};
+    std::string t = gethostname(name, sizeof name - 1) == 0 ? name : "host";
+    for (char& c : t)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+    return t.empty() ? std::string("host") : t;
+  }();
+  return tag;
+}
+
+// Removes `.*.partial-HOST-PID-N*` files of this host whose PID is no longer running. A reused
+// PID keeps a stale file until that process ends: the safe side.
+void sweep_dead_partials(const fs::path& folder) {
+  const std::string marker = ".partial-" + host_tag() + "-";
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(folder, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const size_t at = name.find(marker);
+    if (name.empty() || name[0] != '.' || at == std::string::npos) continue;
+    const size_t digits = at + marker.size();
+    const size_t end = name.find('-', digits);
+    if (end == std::string::npos || end == digits || end - digits > 9 ||
+        name.find_first_not_of("0123456789", digits) != end)
+      continue;
+    const pid_t pid = pid_t(std::stol(name.substr(digits, end - digits)));
+    if (pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code rm;
+    fs::remove(it->path(), rm);
+  }
+}
+
+}  // namespace
+
 fs::path partial_path_for(const fs::path& final_path) {
   static std::atomic<int> counter{0};
+  static std::mutex swept_mutex;
+  static std::set<fs::path> swept;
+  const fs::path folder = final_path.parent_path();
+  {
+    std::lock_guard lock(swept_mutex);
+    if (swept.insert(folder.empty() ? fs::path(".") : folder).second)
+      sweep_dead_partials(folder.empty() ? fs::path(".") : folder);
+  }
   // Appended piecewise: g++ 12 warns falsely (-Wrestrict) on a chain starting with "." + string.
   std::string name(".");
   name += final_path.stem().string();
-  name += ".partial-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  name += ".partial-" + host_tag() + "-" + std::to_string(getpid()) + "-" +
+          std::to_string(counter++);
   name += final_path.extension().string();
-  return final_path.parent_path() / name;
+  return folder / name;
+}
+
+OutputBatch::~OutputBatch() {
+  std::error_code ec;
+  for (const auto& [temp, final_path] : pending_) fs::remove(temp, ec);
+}
+
+void OutputBatch::add(fs::path temp, fs::path final_path) {
+  pending_.emplace_back(std::move(temp), std::move(final_path));
+}
+
+Status OutputBatch::commit() {
+  std::vector<fs::path> placed;
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    const auto& [temp, final_path] = pending_[i];
+    if (Status s = commit_file(temp, final_path); !s) {
+      std::error_code ec;
+      for (const fs::path& p : placed) fs::remove(p, ec);
+      for (size_t k = i + 1; k < pending_.size(); ++k) fs::remove(pending_[k].first, ec);
+      pending_.clear();
+      return s;
+    }
+    placed.push_back(final_path);
+  }
+  pending_.clear();
+  return Ok{};
+}
+
+Status finish_output(const fs::path& temp, const fs::path& final_path, OutputBatch* batch) {
+  if (!batch) return commit_file(temp, final_path);
+  batch->add(temp, final_path);
+  return Ok{};
 }
 
 Status commit_file(const fs::path& temp, const fs::path& final_path) {

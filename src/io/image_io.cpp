@@ -18,7 +18,8 @@ Result<cv::Mat> read_image(const fs::path& path) {
   return img;
 }
 
-Status write_image(const fs::path& path, const cv::Mat& image, int jpeg_quality) {
+Status write_image(const fs::path& path, const cv::Mat& image, int jpeg_quality,
+                   OutputBatch* batch) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   if (ec) return make_error("cannot create output folder " + path.parent_path().string());
@@ -33,7 +34,7 @@ Status write_image(const fs::path& path, const cv::Mat& image, int jpeg_quality)
     fs::remove(temp, ec);
     return make_error("cannot write image " + path.string());
   }
-  return commit_file(temp, path);
+  return finish_output(temp, path, batch);
 }
 
 }  // namespace la3d

@@ -43,6 +43,7 @@ Result<MediaInfo> probe_media(const std::string& url) {
   info.fps = {rate.num, rate.den};
   if (vs->nb_frames > 0) {
     info.frame_count = vs->nb_frames;
+    info.frame_count_exact = true;
   } else if (vs->duration > 0 && rate.num > 0) {
     info.frame_count = av_rescale_q(vs->duration, vs->time_base, av_inv_q(rate));
   }

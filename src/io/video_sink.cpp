@@ -52,6 +52,7 @@ class LibavVideoSink final : public VideoSink {
 
   Status open(cv::Size size, Rational fps, const VideoSinkOptions& o) {
     size_ = size;
+    batch_ = o.batch;
     int err = avformat_alloc_output_context2(&oc_, nullptr, nullptr, temp_.c_str());
     if (err < 0 || !oc_)
       return make_error("no video format for extension '" + final_.extension().string() + "'");
@@ -134,7 +135,7 @@ class LibavVideoSink final : public VideoSink {
     if (err < 0) return av_fail("cannot finish " + final_.string(), err);
     release();
     finished_ = true;
-    return commit_file(temp_, final_);
+    return finish_output(temp_, final_, batch_);
   }
 
   fs::path path() const override { return final_; }
@@ -239,6 +240,7 @@ class LibavVideoSink final : public VideoSink {
   }
 
   fs::path final_, temp_;
+  OutputBatch* batch_ = nullptr;
   cv::Size size_;
   AVFormatContext* oc_ = nullptr;
   AVCodecContext* enc_ = nullptr;

@@ -29,6 +29,7 @@ class CaptureSource final : public VideoSource {
   cv::Size size() const override { return info_.size; }
   Rational fps() const override { return info_.fps; }
   long long frame_count() const override { return info_.frame_count; }
+  bool frame_count_exact() const override { return info_.frame_count_exact; }
   std::string description() const override { return desc_; }
   std::string audio_url() const override { return audio_; }
 
