@@ -22,9 +22,10 @@ Expect ref_blur(int w, int h, double r, double am, double ad, bool full) {
   const int cap = int(std::max(r * 13, am * 13));
   const int kx = odd(std::min(std::max(int(ad * w), 1), cap));
   const int ky = odd(std::min(std::max(int(ad * h), 1), cap));
-  if (!full) return {kx, ky, std::min(10.0, double(kx)), std::min(10.0, double(ky))};
+  // sigma_y is passed as 0 (the reference's positional-argument slip): OpenCV then uses sigma_x.
+  if (!full) return {kx, ky, std::min(10.0, double(kx)), 0};
   const int sig = int(std::max(r * 10, am * 10));
-  return {kx, ky, double(std::min(sig, kx)), double(std::min(sig, ky))};
+  return {kx, ky, double(std::min(sig, kx)), 0};
 }
 std::pair<int, int> ref_block(int w, int h, double r, double am, double ad) {
   const int t = int(std::max(r * 4, am * 4));
@@ -44,7 +45,7 @@ TEST(AdaptiveMath, WorkedExampleOfTheSpec) {
   const BlurSpec b = adaptive_blur_spec({60, 200}, r, p);
   EXPECT_EQ(b.ksize, cv::Size(29, 37));
   EXPECT_EQ(b.sigma_x, 10);
-  EXPECT_EQ(b.sigma_y, 10);
+  EXPECT_EQ(b.sigma_y, 0);  // OpenCV: sigma_y = sigma_x
   const cv::Size blk = adaptive_pixel_block({60, 200}, r, p);
   EXPECT_EQ(blk, cv::Size(11, 11));
   EXPECT_EQ(60 / blk.width, 5);

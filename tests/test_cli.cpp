@@ -285,6 +285,19 @@ TEST(Cli, MotionGuardHidesWhatTheDetectionsMiss) {
             0);
 }
 
+// An image is measured 50 times; its detections (frame 0) apply to every repetition.
+TEST(Cli, BenchReplaysAnImagesDetectionsOnEveryRepetition) {
+  TempDir d;
+  write_image(d / "p.png", {160, 120});
+  write_detections(d / "det.jsonl", 1, {160, 120});
+  auto b = run(std::string(LA3D_BINARY) + " bench " + quote(d / "p.png") + " --json --method blur --detections " +
+               quote(d / "det.jsonl") + " 2>/dev/null");
+  ASSERT_EQ(b.exit_code, 0) << b.out;
+  const auto j = nlohmann::json::parse(b.out);
+  EXPECT_EQ(j["frames"], 50);
+  EXPECT_EQ(j["people"], 50);
+}
+
 TEST(Cli, MethodsVersionAndBench) {
   auto m = run(std::string(LA3D_BINARY) + " methods");
   ASSERT_EQ(m.exit_code, 0);

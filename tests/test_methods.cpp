@@ -77,12 +77,10 @@ cv::Mat ref_adaptive(const cv::Mat& F, const std::vector<Instance>& inst, const 
       const int cap = int(std::max(r * 13, am * 13));
       const int kx = odd(std::min(std::max(int(ad * w), 1), cap)),
                 ky = odd(std::min(std::max(int(ad * h), 1), cap));
-      double sx = std::min(10, kx), sy = std::min(10, ky);
-      if (p.method == Method::AdaptiveFullBlur) {
-        const int sig = int(std::max(r * 10, am * 10));
-        sx = std::min(sig, kx), sy = std::min(sig, ky);
-      }
-      cv::GaussianBlur(C, R, {kx, ky}, sx, sy);
+      double sx = std::min(10, kx);
+      if (p.method == Method::AdaptiveFullBlur) sx = std::min(int(std::max(r * 10, am * 10)), kx);
+      // The reference's Python call leaves sigmaY at 0, so OpenCV uses sigma_x for y as well.
+      cv::GaussianBlur(C, R, {kx, ky}, sx, sx);
     } else if (p.method == Method::AdaptiveMaxBlur) {
       cv::GaussianBlur(C, R, {odd(w), odd(h)}, 0, 0);
     } else {
@@ -198,6 +196,26 @@ TEST(Methods, MaskAlphaAndColourBlendWithRounding) {
   // gamma.
   EXPECT_EQ(got.at<cv::Vec3b>(1, 1), cv::Vec3b(50, 178, 4));
   EXPECT_EQ(got.at<cv::Vec3b>(0, 0), cv::Vec3b(100, 101, 3));
+}
+
+// A narrow person (k_x = 5 < sigma0 = 10 < k_y): sigma_y follows sigma_x as in LA3D's call, which
+// differs visibly from clipping sigma_y by k_y on its own.
+TEST(Methods, AdaptiveBlurSigmaYFollowsSigmaX) {
+  const cv::Mat F = test::textured_frame({320, 240}, 5);
+  cv::Mat1b full(F.size(), uchar(0));
+  full(cv::Rect(100, 50, 12, 40)).setTo(255);
+  const std::vector<Instance> inst{test::instance_from_full_mask(full)};
+  for (Method m : {Method::AdaptiveBlur, Method::AdaptiveFullBlur}) {
+    AnParams p;
+    p.method = m;
+    cv::Mat out = F.clone();
+    Anonymizer(p).apply(out, inst);
+    cv::Mat same, clipped;
+    cv::GaussianBlur(F(cv::Rect(100, 50, 12, 40)).clone(), same, {5, 13}, 5, 5);
+    cv::GaussianBlur(F(cv::Rect(100, 50, 12, 40)).clone(), clipped, {5, 13}, 5, 10);
+    EXPECT_EQ(cv::norm(out(cv::Rect(100, 50, 12, 40)), same, cv::NORM_INF), 0) << method_name(m);
+    EXPECT_GT(cv::norm(same, clipped, cv::NORM_INF), 0);
+  }
 }
 
 TEST(Methods, AdaptiveReadsOriginalPixelsWhereMasksOverlap) {

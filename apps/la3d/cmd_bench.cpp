@@ -49,6 +49,24 @@ class RepeatedImage final : public VideoSource {
   std::string name_;
 };
 
+// An image measured N times is the same picture each time: the detector sees every repetition as
+// frame 0 of a new sequence, as `anonymize` treats an image, so a detections file's frame 0 applies
+// to all of them (it used to apply to the first only: 49 of 50 measured frames had nobody) and no
+// tracking state carries from one repetition to the next.
+class EveryRepetitionFrameZero final : public Detector {
+ public:
+  explicit EveryRepetitionFrameZero(std::unique_ptr<Detector> inner) : inner_(std::move(inner)) {}
+  std::string name() const override { return inner_->name(); }
+  Result<std::vector<Detection>> detect(const cv::Mat& frame, long long) override {
+    inner_->reset();
+    return inner_->detect(frame, 0);
+  }
+  void reset() override { inner_->reset(); }
+
+ private:
+  std::unique_ptr<Detector> inner_;
+};
+
 Result<std::unique_ptr<VideoSource>> open_bench_source(const BenchArgs& a) {
   if (!is_image_path(a.input)) return VideoSource::open(a.input);
   auto img = read_image(a.input);
@@ -123,6 +141,8 @@ int run_bench(const BenchArgs& a) {
     if (!scorer) return fail(scorer.error().message);
     vad = std::move(scorer.value());
   }
+  if (engine->detector && is_image_path(a.input))
+    engine->detector = std::make_unique<EveryRepetitionFrameZero>(std::move(engine->detector));
   FramePipeline pipeline(engine->options, std::move(engine->detector));
   Samples s;
   long long frames = 0;

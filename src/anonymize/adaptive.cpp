@@ -62,7 +62,9 @@ BlurSpec adaptive_blur_spec(cv::Size crop, double r, const AnParams& p) {
   spec.ksize.width = make_odd(bounded_size(crop.width, cap, p.an_bound));
   spec.ksize.height = make_odd(bounded_size(crop.height, cap, p.an_bound));
   spec.sigma_x = std::min(p.blur_sigma, double(spec.ksize.width));
-  spec.sigma_y = std::min(p.blur_sigma, double(spec.ksize.height));
+  // LA3D's Python call passes its sigma_y where OpenCV's binding takes `dst`, so sigmaY stays 0
+  // and OpenCV uses sigma_x for y too (an-methods.md). 0 here means exactly that.
+  spec.sigma_y = 0;
   return spec;
 }
 
@@ -70,7 +72,7 @@ BlurSpec adaptive_full_blur_spec(cv::Size crop, double r, const AnParams& p) {
   BlurSpec spec = adaptive_blur_spec(crop, r, p);
   const int sigma = trunc_int(std::max(r * p.blur_sigma, p.an_scale * p.blur_sigma));
   spec.sigma_x = std::min(sigma, spec.ksize.width);
-  spec.sigma_y = std::min(sigma, spec.ksize.height);
+  spec.sigma_y = 0;  // as in adaptive_blur_spec
   return spec;
 }
 
