@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 VTEST := /usr/share/doc/opencv-doc/examples/data/vtest.avi
 
-.PHONY: deps build models run test bench install format clean
+.PHONY: deps build models run test sanitize fuzz fuzz-smoke bench install format clean
 
 deps:
 	scripts/install-deps.sh
@@ -29,6 +29,31 @@ run: models
 test: models
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	scripts/dashboard-e2e.sh $(BUILD)
+
+# The whole suite built with AddressSanitizer and UndefinedBehaviorSanitizer (float-cast-overflow
+# included); any finding fails the test that triggered it.
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,float-cast-overflow \
+             -fno-sanitize-recover=all
+SAN_ENV   := ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+sanitize: models
+	cmake -S . -B $(BUILD)-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLA3D_BUILD_BENCH=OFF \
+	  -DCMAKE_CXX_FLAGS="$(SAN_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined"
+	cmake --build $(BUILD)-sanitize -j $(JOBS)
+	cd $(BUILD)-sanitize && $(SAN_ENV) ctest --output-on-failure -j $(JOBS)
+
+# libFuzzer targets (clang) for every parser of files a user may be handed: detections JSONL,
+# .npy, torch checkpoints, TF.js model.json + weights, ONNX. Each starts from its seed corpus and the
+# regression inputs of past crashes. `make fuzz` runs each for FUZZ_SECONDS; `fuzz-smoke` for 20 s.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := detections npy checkpoint tfjs onnx
+$(BUILD)-fuzz/build.ninja:
+	CXX=clang++ cmake -S tests/fuzz -B $(BUILD)-fuzz -G Ninja
+fuzz-build: deps $(BUILD)-fuzz/build.ninja
+	cmake --build $(BUILD)-fuzz -j $(JOBS)
+fuzz: fuzz-build
+	for t in $(FUZZ_TARGETS); do scripts/fuzz.sh $(BUILD)-fuzz $$t $(FUZZ_SECONDS) || exit 1; done
+fuzz-smoke: fuzz-build
+	for t in $(FUZZ_TARGETS); do scripts/fuzz.sh $(BUILD)-fuzz $$t 20 || exit 1; done
 
 bench: build
 	$(BUILD)/bench_methods --benchmark_min_time=0.2

@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libtorch-dev libopenblas0-pthread
   libcpp-httplib-dev chromium
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -412,6 +412,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"HighThreshold", "anonymize $D/p.png -o $D/o.png -odt 0.9", "threshold of 0.9"},
         BadCase{"NoPeopleClass", "anonymize $D/p.png -o $D/o.png --classes car",
                 "neither person nor face"},
+        BadCase{"ServeBelowTheFloor",
+                "serve --source $D/in.mp4 --method mask --alpha 0.5 --port 0",
+                "--alpha 0.5 is below the privacy floor"},
+        BadCase{"ServeHasNoAllowWeak", "serve --source $D/in.mp4 --allow-weak --port 0",
+                "--allow-weak"},
         BadCase{"LiveWithoutOutput", "anonymize rtsp://127.0.0.1:1/none --method no-an",
                 "cannot open video"}),
     [](const auto& info) { return info.param.name; });

@@ -86,5 +86,22 @@ TEST_P(HostileDetections, IsRefusedOrHidesWhatItCovers) {
 INSTANTIATE_TEST_SUITE_P(Regressions, HostileDetections, testing::ValuesIn(cases("detections")),
                          case_name);
 
+// The fuzzers' seeds are valid files of each format: each parses.
+TEST(FuzzSeeds, AreValidFiles) {
+  for (const fs::path& p : cases("../seeds/checkpoint")) {
+    auto sd = read_checkpoint(p);
+    ASSERT_TRUE(sd.ok()) << sd.error().message;
+    EXPECT_EQ(sd->size(), 2u) << p;
+  }
+  for (const fs::path& p : cases("../seeds/npy")) {
+    auto a = read_npy(p);
+    EXPECT_TRUE(a.ok()) << a.error().message;
+  }
+  for (const fs::path& p : cases("../seeds/detections")) {
+    auto r = parse_detections_line(read_file(p).value(), 1);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace la3d

