@@ -9,25 +9,6 @@
 
 using namespace la3d;
 
-namespace {
-
-// Every setting at its floor at once. For the adaptive methods a_m = 1 puts the products a_m * k0
-// etc. at the floor; a smaller a_m with larger bases gives the same small-person values.
-AnParams at_floor(Method m) {
-  const PrivacyFloor& f = kPrivacyFloor;
-  AnParams p;
-  p.method = m;
-  p.mask_alpha = f.mask_alpha;
-  p.blur_kernel = f.kernel;
-  p.blur_sigma = f.sigma;
-  p.pixel_block = f.block;
-  p.an_scale = 1;
-  p.an_bound = f.an_bound;
-  return p;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   const std::string vtest = argc > 1 ? argv[1] : "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
   auto read = floor_reference_frame(vtest);
@@ -56,7 +37,7 @@ int main(int argc, char** argv) {
   fmt::print("worst recoverable PSNR (dB) of {} people, vtest frame 100 at 320x240; leak above {:g}\n",
              FloorReference{}.people.size(), kLeakPsnrDb);
   for (const MethodInfo& mi : all_methods()) {
-    AnParams base = at_floor(mi.method);
+    AnParams base = at_privacy_floor(mi.method);
     fmt::print("{:<26} at floor: {:5.1f}\n", mi.name, worst_psnr(base, 1.0));
     for (const Sweep& s : sweeps) {
       std::string row;

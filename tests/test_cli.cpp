@@ -417,6 +417,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "--alpha 0.5 is below the privacy floor"},
         BadCase{"ServeHasNoAllowWeak", "serve --source $D/in.mp4 --allow-weak --port 0",
                 "--allow-weak"},
+        BadCase{"HugeWebcamIndex", "anonymize webcam:99999999999 -o $D/w.mp4 --method no-an",
+                "bad webcam spec"},
         BadCase{"LiveWithoutOutput", "anonymize rtsp://127.0.0.1:1/none --method no-an",
                 "cannot open video"}),
     [](const auto& info) { return info.param.name; });

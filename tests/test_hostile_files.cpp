@@ -4,6 +4,8 @@
 // files.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
 
@@ -12,6 +14,7 @@
 #include "la3d/detections_file.hpp"
 #include "la3d/instances.hpp"
 #include "la3d/io.hpp"
+#include "la3d/models.hpp"
 #include "la3d/npy.hpp"
 
 namespace la3d {
@@ -85,6 +88,24 @@ TEST_P(HostileDetections, IsRefusedOrHidesWhatItCovers) {
 }
 INSTANTIATE_TEST_SUITE_P(Regressions, HostileDetections, testing::ValuesIn(cases("detections")),
                          case_name);
+
+// A TF.js package as fuzz_tfjs takes it: model.json, "--weights--", the weight shard.
+class HostileTfjs : public testing::TestWithParam<fs::path> {};
+TEST_P(HostileTfjs, IsRefusedWithAWordedError) {
+  const std::string in = read_file(GetParam()).value();
+  const std::string sep = "\n--weights--\n";
+  const size_t at = in.find(sep);
+  const fs::path dir = fs::temp_directory_path() / ("la3d-hostile-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  write_file_atomically(dir / "model.json", in.substr(0, at)).value();
+  write_file_atomically(dir / "w.bin", at == std::string::npos ? "" : in.substr(at + sep.size()))
+      .value();
+  auto r = convert_tfjs_to_onnx(dir / "model.json");
+  fs::remove_all(dir);
+  ASSERT_FALSE(r.ok());
+  expect_worded(r.error());
+}
+INSTANTIATE_TEST_SUITE_P(Regressions, HostileTfjs, testing::ValuesIn(cases("tfjs")), case_name);
 
 // The fuzzers' seeds are valid files of each format: each parses.
 TEST(FuzzSeeds, AreValidFiles) {

@@ -35,18 +35,6 @@ cv::Mat reference_frame() {
   return f ? f.value() : cv::Mat();
 }
 
-AnParams at_floor(Method m) {
-  AnParams p;
-  p.method = m;
-  p.mask_alpha = kPrivacyFloor.mask_alpha;
-  p.blur_kernel = kPrivacyFloor.kernel;
-  p.blur_sigma = kPrivacyFloor.sigma;
-  p.pixel_block = kPrivacyFloor.block;
-  p.an_scale = 1;  // a_m * k0 etc. then sit exactly at the floor
-  p.an_bound = kPrivacyFloor.an_bound;
-  return p;
-}
-
 class EveryMethod : public testing::TestWithParam<Method> {};
 
 // The floor corner (every setting at its floor at once), the same with a_m at its floor-keeping
@@ -61,7 +49,7 @@ TEST_P(EveryMethod, StaysBelowTheLeakLineAtTheEdgesOfEveryRange) {
     MaskOptions masks;
   };
   std::vector<Edge> edges;
-  const AnParams floor = at_floor(GetParam());
+  const AnParams floor = at_privacy_floor(GetParam());
   edges.push_back({"floor corner", floor, {}});
   AnParams small_am = floor;  // a_m = 1/3 with bases tripled: the same small-person kernel
   small_am.an_scale = 1.0 / 3;
@@ -124,7 +112,7 @@ TEST(PrivacyFloor, OneStepWeakerIsRefusedAndLeaks) {
       {Method::Blur, [](AnParams&, MaskOptions& m) { m.scale = 0.8; }, "--mask-scale"},
   };
   for (const Step& s : steps) {
-    AnParams p = at_floor(s.method);
+    AnParams p = at_privacy_floor(s.method);
     MaskOptions m;
     s.weaken(p, m);
     const auto weak = weak_settings(p, m);

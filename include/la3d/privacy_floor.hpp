@@ -39,6 +39,10 @@ struct PrivacyFloor {
 };
 inline constexpr PrivacyFloor kPrivacyFloor{};
 
+// `method` with every setting at its floor at once: the corner the floor was measured at. a_m is 1,
+// so the small-person products a_m * k0 etc. sit exactly at their floors.
+AnParams at_privacy_floor(Method method);
+
 // The measurement behind the floor: vtest.avi (Debian's opencv-doc) frame 100, resized to 320x240
 // as `-is 320 240` does, and its five pedestrians (NanoDet's boxes, each checked by eye).
 struct FloorReference {

@@ -216,12 +216,31 @@ class FileDetector final : public Detector {
 
 }  // namespace
 
+namespace {
+Result<FrameDetections> parse_line(const std::string& line, int line_no);
+}  // namespace
+
 Result<FrameDetections> parse_detections_line(const std::string& line, int line_no) {
+  // Every access below is checked first; this catch is for what a check may have missed (a JSON
+  // precondition throws, json_config.hpp), so that it is still an error naming the line.
+  try {
+    return parse_line(line, line_no);
+  } catch (const std::exception& e) {
+    return line_error(line_no, std::string("malformed (") + e.what() + ")");
+  }
+}
+
+namespace {
+Result<FrameDetections> parse_line(const std::string& line, int line_no) {
   json j;
   try {
     j = json::parse(line);
-  } catch (const json::parse_error& e) {
-    return line_error(line_no, "not valid JSON (" + std::string(e.what()) + ")");
+  } catch (const json::exception& e) {  // out_of_range too: a number like 1e3300
+    // nlohmann prefixes its own tag ("[json.exception.parse_error.101] "); the user needs the rest.
+    std::string what = e.what();
+    if (what.rfind("[json.exception.", 0) == 0 && what.find("] ") != std::string::npos)
+      what = what.substr(what.find("] ") + 2);
+    return line_error(line_no, "not valid JSON (" + what + ")");
   }
   if (!j.is_object()) return line_error(line_no, "expected a JSON object");
   for (const char* key : {"frame", "width", "height"})
@@ -249,6 +268,7 @@ Result<FrameDetections> parse_detections_line(const std::string& line, int line_
   }
   return rec;
 }
+}  // namespace
 
 std::string format_detections_line(const FrameDetections& rec) {
   json objects = json::array();

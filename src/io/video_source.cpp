@@ -52,8 +52,8 @@ Result<std::unique_ptr<VideoSource>> open_webcam(const std::string& spec) {
   int index = 0;
   if (spec.size() > 7) {
     const std::string n = spec.substr(7);
-    if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos)
-      return make_error("bad webcam spec '" + spec + "' (use webcam or webcam:N)");
+    if (n.empty() || n.size() > 4 || n.find_first_not_of("0123456789") != std::string::npos)
+      return make_error("bad webcam spec '" + spec + "' (use webcam or webcam:N, N < 10000)");
     index = std::stoi(n);
   }
   cv::VideoCapture cap(index);

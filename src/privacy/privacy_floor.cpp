@@ -41,6 +41,19 @@ double recoverable_psnr(const cv::Mat& original, const cv::Mat& anonymized, cons
   return 10 * std::log10(255.0 * 255.0 / mse);
 }
 
+AnParams at_privacy_floor(Method method) {
+  const PrivacyFloor& f = kPrivacyFloor;
+  AnParams p;
+  p.method = method;
+  p.mask_alpha = f.mask_alpha;
+  p.blur_kernel = f.kernel;
+  p.blur_sigma = f.sigma;
+  p.pixel_block = f.block;
+  p.an_scale = 1;
+  p.an_bound = f.an_bound;
+  return p;
+}
+
 Result<cv::Mat> floor_reference_frame(const std::string& vtest) {
   const FloorReference ref;
   cv::Mat raw, frame;

@@ -120,6 +120,15 @@ write("detections", "width_wraps.jsonl", '{"frame": 0, "width": 4294968064, "hei
 write("detections", "rle_count_wraps.jsonl", line.replace("64", "4").replace("48", "4") %
       '"mask": {"size": [4, 4], "counts": [16, 4294967296]}')
 
+# Found by fuzz_detections: a number beyond double's range is nlohmann's out_of_range, not a
+# parse_error, and escaped the parser.
+write("detections", "number_out_of_range.jsonl",
+      '{"frame": 0, "width": 4, "height": 4, "objects": [{"class": "person", "polygons": [[0, 0, 1e300, 0, 1e300, 1e3300]]}]}\n')
+# Found by fuzz_tfjs: a weight without "name" reached a const operator[] (an assert in debug builds,
+# undefined behaviour in release ones).
+write("tfjs", "weight_without_name.txt",
+      '{"modelTopology": {"node": []}, "weightsManifest": [{"paths": ["w.bin"], "weights": [{"shape": [1]}]}]}'
+      '\n--weights--\n' + "\0\0\0\0")
 
 # --- seed corpora: small valid files of each format, where the fuzzers start ------------------
 seeds = Path(__file__).parent / "seeds"
