@@ -10,7 +10,8 @@
 using namespace la3d;
 
 int main(int argc, char** argv) {
-  const std::string vtest = argc > 1 ? argv[1] : "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+  const std::string vtest =
+      argc > 1 ? argv[1] : "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
   auto read = floor_reference_frame(vtest);
   if (!read) return fmt::print(stderr, "{}\n", read.error().message), 1;
   const cv::Mat frame = read.value();
@@ -26,16 +27,25 @@ int main(int argc, char** argv) {
     std::function<void(AnParams&, double&, double)> set;
   };
   const std::vector<Sweep> sweeps = {
-      {"alpha", {0.9, 0.95, 0.97, 0.98, 0.99, 1}, [](AnParams& p, double&, double v) { p.mask_alpha = v; }},
-      {"blur-kernel", {1, 3, 5, 7, 13, 31}, [](AnParams& p, double&, double v) { p.blur_kernel = int(v); }},
-      {"blur-sigma", {0.5, 0.8, 1, 1.5, 2, 10}, [](AnParams& p, double&, double v) { p.blur_sigma = v; }},
+      {"alpha",
+       {0.9, 0.95, 0.97, 0.98, 0.99, 1},
+       [](AnParams& p, double&, double v) { p.mask_alpha = v; }},
+      {"blur-kernel",
+       {1, 3, 5, 7, 13, 31},
+       [](AnParams& p, double&, double v) { p.blur_kernel = int(v); }},
+      {"blur-sigma",
+       {0.5, 0.8, 1, 1.5, 2, 10},
+       [](AnParams& p, double&, double v) { p.blur_sigma = v; }},
       {"block", {1, 2, 3, 4, 8}, [](AnParams& p, double&, double v) { p.pixel_block = int(v); }},
       {"an-scale", {0.5, 0.75, 1, 1.5, 10}, [](AnParams& p, double&, double v) { p.an_scale = v; }},
-      {"an-bound", {0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 1}, [](AnParams& p, double&, double v) { p.an_bound = v; }},
+      {"an-bound",
+       {0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 1},
+       [](AnParams& p, double&, double v) { p.an_bound = v; }},
       {"mask-scale", {0.5, 0.8, 0.9, 1, 1.5}, [](AnParams&, double& s, double v) { s = v; }},
   };
-  fmt::print("worst recoverable PSNR (dB) of {} people, vtest frame 100 at 320x240; leak above {:g}\n",
-             FloorReference{}.people.size(), kLeakPsnrDb);
+  fmt::print(
+      "worst recoverable PSNR (dB) of {} people, vtest frame 100 at 320x240; leak above {:g}\n",
+      FloorReference{}.people.size(), kLeakPsnrDb);
   for (const MethodInfo& mi : all_methods()) {
     AnParams base = at_privacy_floor(mi.method);
     fmt::print("{:<26} at floor: {:5.1f}\n", mi.name, worst_psnr(base, 1.0));

@@ -290,8 +290,8 @@ TEST(Cli, BenchReplaysAnImagesDetectionsOnEveryRepetition) {
   TempDir d;
   write_image(d / "p.png", {160, 120});
   write_detections(d / "det.jsonl", 1, {160, 120});
-  auto b = run(std::string(LA3D_BINARY) + " bench " + quote(d / "p.png") + " --json --method blur --detections " +
-               quote(d / "det.jsonl") + " 2>/dev/null");
+  auto b = run(std::string(LA3D_BINARY) + " bench " + quote(d / "p.png") +
+               " --json --method blur --detections " + quote(d / "det.jsonl") + " 2>/dev/null");
   ASSERT_EQ(b.exit_code, 0) << b.out;
   const auto j = nlohmann::json::parse(b.out);
   EXPECT_EQ(j["frames"], 50);
@@ -412,8 +412,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"HighThreshold", "anonymize $D/p.png -o $D/o.png -odt 0.9", "threshold of 0.9"},
         BadCase{"NoPeopleClass", "anonymize $D/p.png -o $D/o.png --classes car",
                 "neither person nor face"},
-        BadCase{"ServeBelowTheFloor",
-                "serve --source $D/in.mp4 --method mask --alpha 0.5 --port 0",
+        BadCase{"ServeBelowTheFloor", "serve --source $D/in.mp4 --method mask --alpha 0.5 --port 0",
                 "--alpha 0.5 is below the privacy floor"},
         BadCase{"ServeHasNoAllowWeak", "serve --source $D/in.mp4 --allow-weak --port 0",
                 "--allow-weak"},
@@ -472,7 +471,8 @@ struct Background {
   explicit Background(const std::string& args, const fs::path& log) {
     pid = fork();
     if (pid == 0) {
-      const std::string cmd = "exec " + std::string(LA3D_BINARY) + " " + args + " > " + quote(log) + " 2>&1";
+      const std::string cmd =
+          "exec " + std::string(LA3D_BINARY) + " " + args + " > " + quote(log) + " 2>&1";
       execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
@@ -490,7 +490,7 @@ bool wait_for_file(const fs::path& dir, const std::string& part) {
     std::error_code ec;
     if (fs::is_directory(dir, ec))
       for (const std::string& f : files_below(dir))
-      if (f.find(part) != std::string::npos) return true;
+        if (f.find(part) != std::string::npos) return true;
     usleep(10000);
   }
   return false;
@@ -502,8 +502,9 @@ TEST(Outputs, SaveDetectionsMayNotReplaceTheInputOrTheOutput) {
   write_detections(d / "det.jsonl", 5, {160, 120});
   const std::string size_before = probe(d / "in.mp4", "v:0", "nb_frames");
   for (const std::string target : {"in.mp4", "out.mp4"}) {
-    auto r = la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "out.mp4") +
-                  " --detections " + quote(d / "det.jsonl") + " --save-detections " + quote(d / target));
+    auto r =
+        la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "out.mp4") + " --detections " +
+             quote(d / "det.jsonl") + " --save-detections " + quote(d / target));
     EXPECT_EQ(r.exit_code, 1) << r.out;
     EXPECT_NE(r.out.find("would overwrite"), std::string::npos) << r.out;
   }
@@ -517,7 +518,7 @@ TEST(Outputs, TwoInputsNamedAlikeIntoOneFolderAreRefused) {
   write_image(d / "b" / "x.png", {64, 48});
   std::ofstream(d / "none.jsonl") << "";
   auto r = la3d("anonymize " + quote(d / "a" / "x.png") + " " + quote(d / "b" / "x.png") + " -o " +
-           quote(d / "out") + " --method mask --detections " + quote(d / "none.jsonl"));
+                quote(d / "out") + " --method mask --detections " + quote(d / "none.jsonl"));
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("would overwrite the output"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(d / "out" / "x_anonymized.png"));
@@ -531,8 +532,9 @@ TEST(Outputs, ARunWritesAllItsOutputsOrNone) {
   make_video(d / "in.mp4", "25", 5, false, "libx264");
   write_detections(d / "det.jsonl", 5, {160, 120});
   fs::create_directories(d / "saved.jsonl" / "occupied");
-  auto r = la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "out.mp4") + " --detections " +
-                quote(d / "det.jsonl") + " --save-detections " + quote(d / "saved.jsonl"));
+  auto r =
+      la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "out.mp4") + " --detections " +
+           quote(d / "det.jsonl") + " --save-detections " + quote(d / "saved.jsonl"));
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_FALSE(fs::exists(d / "out.mp4"));
   EXPECT_TRUE(fs::is_directory(d / "saved.jsonl"));
@@ -582,7 +584,8 @@ TEST_P(Interrupted, StopsRemovesItsOutputsAndExits128PlusTheSignal) {
     write_detections(d / "det.jsonl", 600, {160, 120});
     input = quote(d / "in.mp4");
   }
-  Background run("anonymize " + input + " -o " + quote(d / "out" / (GetParam().folder ? "" : "o.mp4")) +
+  Background run("anonymize " + input + " -o " +
+                     quote(d / "out" / (GetParam().folder ? "" : "o.mp4")) +
                      " --method mask --detections " + quote(d / "det.jsonl") + " -q",
                  d / "log");
   ASSERT_TRUE(wait_for_file(d / "out", ".partial-"));
@@ -604,8 +607,10 @@ INSTANTIATE_TEST_SUITE_P(Outputs, Interrupted,
 // A faststart MP4 cut at half its size decodes about half its frames and then "ends".
 TEST(Outputs, ATruncatedVideoIsNotAResult) {
   TempDir d;
-  const auto made = run("ffmpeg -nostdin -v error -y -f lavfi -i testsrc=size=160x120:rate=25 -frames:v 50 "
-                        "-c:v libx264 -pix_fmt yuv420p -movflags +faststart " + quote(d / "full.mp4"));
+  const auto made =
+      run("ffmpeg -nostdin -v error -y -f lavfi -i testsrc=size=160x120:rate=25 -frames:v 50 "
+          "-c:v libx264 -pix_fmt yuv420p -movflags +faststart " +
+          quote(d / "full.mp4"));
   ASSERT_EQ(made.exit_code, 0) << made.out;
   {
     std::ifstream in(d / "full.mp4", std::ios::binary);
@@ -614,7 +619,8 @@ TEST(Outputs, ATruncatedVideoIsNotAResult) {
   }
   fs::remove(d / "full.mp4");
   write_detections(d / "det.jsonl", 50, {160, 120});
-  const std::string common = "anonymize " + quote(d / "cut.mp4") + " --detections " + quote(d / "det.jsonl");
+  const std::string common =
+      "anonymize " + quote(d / "cut.mp4") + " --detections " + quote(d / "det.jsonl");
   auto r = la3d(common + " -o " + quote(d / "o.mp4"));
   EXPECT_EQ(r.exit_code, 3) << r.out;
   EXPECT_NE(r.out.find("of its 50 frames"), std::string::npos) << r.out;

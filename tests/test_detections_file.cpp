@@ -136,11 +136,13 @@ int unchanged_pixels(const cv::Mat& frame) {
 // Boxes and polygons that reach (far) outside the frame hide what they cover of it: each of these
 // used to overflow a double -> int conversion and hide nothing.
 TEST(DetectionsLine, HugeCoordinatesAreClippedAndStillHide) {
-  const std::string head = R"({"frame": 0, "width": 64, "height": 48, "objects": [{"class": "person", )";
-  for (const std::string obj : {R"("box": [0, 0, 1e10, 1e10]})", R"("box": [-10, 0, 2147483647, 47]})",
-                                R"("box": [-1e300, -1e300, 1e300, 1e300]})",
-                                R"("polygons": [[0, 0, 1e300, 0, 1e300, 1e300, 0, 1e300]]})",
-                                R"("polygons": [[-1e300, -1e300, 1e300, -1e300, 0, 1e300]]})"}) {
+  const std::string head =
+      R"({"frame": 0, "width": 64, "height": 48, "objects": [{"class": "person", )";
+  for (const std::string obj :
+       {R"("box": [0, 0, 1e10, 1e10]})", R"("box": [-10, 0, 2147483647, 47]})",
+        R"("box": [-1e300, -1e300, 1e300, 1e300]})",
+        R"("polygons": [[0, 0, 1e300, 0, 1e300, 1e300, 0, 1e300]]})",
+        R"("polygons": [[-1e300, -1e300, 1e300, -1e300, 0, 1e300]]})"}) {
     const cv::Mat out = masked_by(head + obj + "]}");
     ASSERT_FALSE(out.empty()) << obj;
     EXPECT_EQ(unchanged_pixels(out), 0) << obj;

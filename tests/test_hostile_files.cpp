@@ -107,6 +107,14 @@ TEST_P(HostileTfjs, IsRefusedWithAWordedError) {
 }
 INSTANTIATE_TEST_SUITE_P(Regressions, HostileTfjs, testing::ValuesIn(cases("tfjs")), case_name);
 
+class HostileOnnx : public testing::TestWithParam<fs::path> {};
+TEST_P(HostileOnnx, IsRefusedWithAWordedError) {
+  auto r = import_onnx_for_opencv(GetParam());
+  ASSERT_FALSE(r.ok());
+  expect_worded(r.error());
+}
+INSTANTIATE_TEST_SUITE_P(Regressions, HostileOnnx, testing::ValuesIn(cases("onnx")), case_name);
+
 // The fuzzers' seeds are valid files of each format: each parses.
 TEST(FuzzSeeds, AreValidFiles) {
   for (const fs::path& p : cases("../seeds/checkpoint")) {

@@ -82,9 +82,8 @@ TEST(Instances, HugeBoxesAreClippedBeforeAnyMaskIsBuilt) {
     o.box_shape = shape;
     o.scale = 10;
     o.dilate_px = 2;
-    const auto inst = make_instances(std::vector{box_det({-1000000000, -1000000000, 2000000000,
-                                                          2000000000})},
-                                     {100, 80}, o);
+    const auto inst = make_instances(
+        std::vector{box_det({-1000000000, -1000000000, 2000000000, 2000000000})}, {100, 80}, o);
     ASSERT_EQ(inst.size(), 1u);
     EXPECT_EQ(inst[0].box, cv::Rect(0, 0, 100, 80));
     EXPECT_EQ(inst[0].area, 100 * 80);

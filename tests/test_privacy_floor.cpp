@@ -72,7 +72,8 @@ TEST_P(EveryMethod, StaysBelowTheLeakLineAtTheEdgesOfEveryRange) {
   top("dilate 20", [](AnParams&, MaskOptions& m) { m.dilate_px = 20; });
   for (const Edge& e : edges) {
     ASSERT_TRUE(validate(e.an).ok()) << e.name;
-    ASSERT_TRUE(weak_settings(e.an, e.masks).empty()) << e.name << ": " << weak_settings(e.an, e.masks)[0];
+    ASSERT_TRUE(weak_settings(e.an, e.masks).empty())
+        << e.name << ": " << weak_settings(e.an, e.masks)[0];
     EXPECT_LT(worst_reference_psnr(frame, e.an, e.masks), kLeakPsnrDb) << e.name;
   }
 }
@@ -104,8 +105,10 @@ TEST(PrivacyFloor, OneStepWeakerIsRefusedAndLeaks) {
       {Method::Blur, [](AnParams& p, MaskOptions&) { p.blur_sigma = 0.8; }, "--blur-sigma"},
       {Method::Pixelization, [](AnParams& p, MaskOptions&) { p.pixel_block = 1; }, "--block"},
       {Method::AdaptiveBlur, [](AnParams& p, MaskOptions&) { p.an_bound = 0.25; }, "--an-bound"},
-      {Method::AdaptiveFullBlur, [](AnParams& p, MaskOptions&) { p.an_bound = 0.25; }, "--an-bound"},
-      {Method::AdaptiveBlur, [](AnParams& p, MaskOptions&) { p.blur_kernel = 2 * 1 + 1, p.an_scale = 0.5; },
+      {Method::AdaptiveFullBlur, [](AnParams& p, MaskOptions&) { p.an_bound = 0.25; },
+       "--an-bound"},
+      {Method::AdaptiveBlur,
+       [](AnParams& p, MaskOptions&) { p.blur_kernel = 2 * 1 + 1, p.an_scale = 0.5; },
        "--an-scale x --blur-kernel"},
       {Method::AdaptivePixelization, [](AnParams& p, MaskOptions&) { p.an_scale = 0.5; },
        "--an-scale"},

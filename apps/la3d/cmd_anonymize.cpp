@@ -4,9 +4,9 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <opencv2/highgui.hpp>
 #include <opencv2/imgproc.hpp>
-#include <map>
 #include <optional>
 
 #include "commands.hpp"
@@ -342,7 +342,8 @@ int run_anonymize(const AnonymizeArgs& a) {
   // removes them on any early return).
   OutputBatch batch;
   Runner runner(a, engine.value(), dw.get(), claims, batch);
-  const bool live = std::any_of(js.begin(), js.end(), [](const Job& j) { return j.kind == InputKind::Live; });
+  const bool live =
+      std::any_of(js.begin(), js.end(), [](const Job& j) { return j.kind == InputKind::Live; });
   auto stopped = [&] {
     std::cerr << "la3d: interrupted; no output written\n";
     return 128 + g_signal.load();

@@ -63,7 +63,7 @@ int strength_percent(long long mask_area, cv::Size frame);
 double scale_factor(int s, Scaler scaler);
 
 struct BlurSpec {
-  cv::Size ksize;  // odd, >= 1
+  cv::Size ksize;                   // odd, >= 1
   double sigma_x = 0, sigma_y = 0;  // as cv::GaussianBlur takes them: sigma_y 0 = sigma_x
 };
 BlurSpec adaptive_blur_spec(cv::Size crop, double r, const AnParams& params);

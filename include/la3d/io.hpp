@@ -62,7 +62,7 @@ struct Rational {
 struct MediaInfo {
   cv::Size size;
   Rational fps;
-  long long frame_count = -1;  // -1 when the container does not say
+  long long frame_count = -1;      // -1 when the container does not say
   bool frame_count_exact = false;  // from the container's frame count, not estimated from duration
   bool has_audio = false;
   std::string video_codec, audio_codec;
@@ -102,7 +102,7 @@ struct VideoSinkOptions {
   int crf = 20;       // quality for x264 (lower is better)
   int bitrate_kbps = 0;  // for encoders without crf; 0 = encoder default
   std::string preset = "veryfast";
-  std::string audio_from;  // copy this file's first audio stream; empty = no audio
+  std::string audio_from;        // copy this file's first audio stream; empty = no audio
   OutputBatch* batch = nullptr;  // finish() hands the file to it instead of renaming it
 };
 

@@ -29,12 +29,12 @@ inline constexpr double kLeakPsnrDb = 25.0;
 // int(a_m * k0), a block of int(a_m * b0), a sigma of min(sigma0, kernel), each capped by
 // int(a_d * crop side).
 struct PrivacyFloor {
-  double mask_alpha = 0.99;  // mask: opacity of the colour
-  int kernel = 3;            // blur: k0; adaptive blurs: int(a_m * k0)
-  double sigma = 1;          // blur, adaptive_blur: sigma0; adaptive_full_blur: int(a_m * sigma0)
-  int block = 2;             // pixelization: d; adaptive_pixelization: int(a_m * b0)
-  double an_bound = 0.3;     // adaptive: a_d
-  double mask_scale = 1.0;   // a box shrunk about its centre shows the person's outline
+  double mask_alpha = 0.99;    // mask: opacity of the colour
+  int kernel = 3;              // blur: k0; adaptive blurs: int(a_m * k0)
+  double sigma = 1;            // blur, adaptive_blur: sigma0; adaptive_full_blur: int(a_m * sigma0)
+  int block = 2;               // pixelization: d; adaptive_pixelization: int(a_m * b0)
+  double an_bound = 0.3;       // adaptive: a_d
+  double mask_scale = 1.0;     // a box shrunk about its centre shows the person's outline
   float max_threshold = 0.5f;  // a detector threshold above this misses people it finds
 };
 inline constexpr PrivacyFloor kPrivacyFloor{};
@@ -48,8 +48,11 @@ AnParams at_privacy_floor(Method method);
 struct FloorReference {
   int frame = 100;
   cv::Size size{320, 240};
-  std::vector<cv::Rect> people{
-      {144, 82, 15, 33}, {205, 61, 11, 31}, {215, 63, 11, 29}, {245, 64, 13, 35}, {157, 74, 13, 33}};
+  std::vector<cv::Rect> people{{144, 82, 15, 33},
+                               {205, 61, 11, 31},
+                               {215, 63, 11, 29},
+                               {245, 64, 13, 35},
+                               {157, 74, 13, 33}};
 };
 // The reference frame read from `vtest` and resized; an error when it cannot be read.
 Result<cv::Mat> floor_reference_frame(const std::string& vtest);

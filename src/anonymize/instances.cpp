@@ -55,7 +55,8 @@ cv::Mat1b shape_mask(const Detection& det, const WideBox& box, const cv::Rect& r
       xs[size_t(x)] = nearest_index(region.x + x - box.x0, bw, det.mask.cols);
     cv::Mat1b m(region.size());
     for (int y = 0; y < region.height; ++y) {
-      const uchar* src = det.mask.ptr<uchar>(nearest_index(region.y + y - box.y0, bh, det.mask.rows));
+      const uchar* src =
+          det.mask.ptr<uchar>(nearest_index(region.y + y - box.y0, bh, det.mask.rows));
       uchar* dst = m.ptr<uchar>(y);
       for (int x = 0; x < region.width; ++x) dst[x] = src[xs[size_t(x)]];
     }

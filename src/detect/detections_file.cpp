@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <unordered_map>
 
 #include "la3d/coco.hpp"
@@ -116,8 +116,8 @@ Result<cv::Mat1b> parse_polygons(const json& polys, cv::Size frame, int line_no)
     }
     // One pixel of margin: the clipped outline then runs outside the frame, never along its edge.
     std::vector<cv::Point> pts;
-    for (const cv::Point2d& v : clip_polygon(std::move(vertices), {-1, -1},
-                                             {double(frame.width), double(frame.height)}))
+    for (const cv::Point2d& v :
+         clip_polygon(std::move(vertices), {-1, -1}, {double(frame.width), double(frame.height)}))
       pts.emplace_back(int(std::lround(v.x)), int(std::lround(v.y)));
     if (!pts.empty()) contours.push_back(std::move(pts));
   }
@@ -251,8 +251,8 @@ Result<FrameDetections> parse_line(const std::string& line, int line_no) {
   const auto w = bounded_integer(j["width"], 1, kMaxSide);
   const auto h = bounded_integer(j["height"], 1, kMaxSide);
   if (!w || !h)
-    return line_error(line_no, "width and height must be integers from 1 to " +
-                                   std::to_string(kMaxSide));
+    return line_error(line_no,
+                      "width and height must be integers from 1 to " + std::to_string(kMaxSide));
   if (*w * *h > kMaxPixels)
     return line_error(line_no, "a frame of " + std::to_string(*w) + "x" + std::to_string(*h) +
                                    " is larger than 67 million pixels");

@@ -64,8 +64,8 @@ fs::path partial_path_for(const fs::path& final_path) {
   // Appended piecewise: g++ 12 warns falsely (-Wrestrict) on a chain starting with "." + string.
   std::string name(".");
   name += final_path.stem().string();
-  name += ".partial-" + host_tag() + "-" + std::to_string(getpid()) + "-" +
-          std::to_string(counter++);
+  name +=
+      ".partial-" + host_tag() + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
   name += final_path.extension().string();
   return folder / name;
 }

@@ -17,7 +17,37 @@ namespace {
 
 using models::Tensor;
 
+// Why `t` cannot be read as the shape it claims (a file's dims and data are independent fields, and
+// a crafted one makes them disagree), or empty when it can. Types la3d does not read pass.
+std::string malformed(const onnx::TensorProto& t) {
+  int64_t n = 1;
+  for (int64_t d : t.dims())
+    if (d < 0 || __builtin_mul_overflow(n, d, &n) || n > (int64_t(1) << 30))
+      return "impossible shape";
+  size_t esize = 0, values = 0;
+  switch (t.data_type()) {
+    case onnx::TensorProto::FLOAT:
+      esize = 4, values = size_t(t.float_data_size());
+      break;
+    case onnx::TensorProto::INT64:
+      esize = 8, values = size_t(t.int64_data_size());
+      break;
+    case onnx::TensorProto::INT32:
+      esize = 4, values = size_t(t.int32_data_size());
+      break;
+    default:
+      return "";
+  }
+  if (!t.raw_data().empty() && t.raw_data().size() != size_t(n) * esize)
+    return "raw data holds " + std::to_string(t.raw_data().size()) + " bytes, its shape needs " +
+           std::to_string(size_t(n) * esize);
+  if (t.raw_data().empty() && values != size_t(n))
+    return "holds " + std::to_string(values) + " values, its shape needs " + std::to_string(n);
+  return "";
+}
+
 std::optional<Tensor> to_tensor(const onnx::TensorProto& t) {
+  if (!malformed(t).empty()) return std::nullopt;
   Tensor out;
   for (int64_t d : t.dims()) out.shape.push_back(d);
   const int64_t n = out.size();
@@ -26,7 +56,8 @@ std::optional<Tensor> to_tensor(const onnx::TensorProto& t) {
     case onnx::TensorProto::FLOAT:
       out.f.resize(n);
       if (!raw.empty())
-        std::memcpy(out.f.data(), raw.data(), n * 4);
+        std::memcpy(out.f.data(), raw.data(),
+                    n * 4);  // n > 0: raw is not empty and fits (malformed())
       else
         for (int64_t k = 0; k < n; ++k) out.f[k] = t.float_data(int(k));
       return out;
@@ -186,8 +217,11 @@ class Importer {
 
   Status run(int width, int height) {
     if (Status s = fix_input(width, height); !s) return s;
-    for (const auto& init : g_.initializer())
+    for (const auto& init : g_.initializer()) {
+      if (const std::string why = malformed(init); !why.empty())
+        return make_error("initializer '" + init.name() + "': " + why);
       if (auto t = to_tensor(init)) consts_[init.name()] = *t;
+    }
     // Folding makes Slice bounds and Reshape targets constant, which lets shape inference see
     // further, which lets more Shape nodes fold: repeat until nothing changes.
     for (int pass = 0; pass < 8; ++pass) {
@@ -223,7 +257,27 @@ class Importer {
   }
 
  private:
+  // ONNX's own shape inference (Debian's libonnx) divides by strides and kernel sizes without
+  // checking them: a crafted file with a stride of 0 stops the process with SIGFPE. Checked here
+  // first, for every op that has them.
+  Status check_window_attributes() const {
+    for (const auto& n : g_.node())
+      for (const auto& a : n.attribute()) {
+        const std::string& k = a.name();
+        const bool positive = k == "strides" || k == "dilations" || k == "kernel_shape";
+        if (!positive && k != "pads" && k != "group") continue;
+        for (int64_t v : a.ints())
+          if (v < (positive ? 1 : 0) || v > (int64_t(1) << 20))
+            return make_error(n.op_type() + " '" + n.name() + "': attribute " + k + " holds " +
+                              std::to_string(v));
+        if (k == "group" && (a.i() < 1 || a.i() > (int64_t(1) << 20)))
+          return make_error(n.op_type() + " '" + n.name() + "': group " + std::to_string(a.i()));
+      }
+    return Ok{};
+  }
+
   Status infer_shapes() {
+    if (Status s = check_window_attributes(); !s) return s;
     g_.clear_value_info();
     try {
       onnx::shape_inference::InferShapes(m_);

@@ -85,7 +85,7 @@ Status decode_weight(const json& w, const std::string& data, size_t& offset, Ten
   if (dtype == "float32") {
     if (Status s = need(n * 4); !s) return s;
     t.f.resize(n);
-    std::memcpy(t.f.data(), data.data() + offset, n * 4);
+    if (n > 0) std::memcpy(t.f.data(), data.data() + offset, n * 4);  // data() of empty is null
     offset += n * 4;
   } else if (dtype == "int32") {
     if (Status s = need(n * 4); !s) return s;
@@ -245,8 +245,8 @@ Result<TfGraph> load_tfjs_graph(const std::filesystem::path& model_json) {
   try {
     return load_graph(model_json);
   } catch (const std::exception& e) {
-    return make_error(model_json.string() + " is not a well-formed TF.js graph model (" +
-                      e.what() + ")");
+    return make_error(model_json.string() + " is not a well-formed TF.js graph model (" + e.what() +
+                      ")");
   }
 }
 

@@ -11,6 +11,7 @@
 #include <numeric>
 #include <optional>
 #include <set>
+#include <stdexcept>
 
 #include "la3d/models.hpp"
 #include "tfjs_graph.hpp"
@@ -45,6 +46,17 @@ std::string str(const Shape& s) {
   return out + "]";
 }
 
+struct Value;
+// A node's inputs. A graph from a file may give a node fewer inputs than its op needs; reading past
+// them is an error the converter reports (its caller catches), never a read past the vector.
+struct Inputs : std::vector<Value*> {
+  using std::vector<Value*>::vector;
+  Value* operator[](size_t k) const {
+    if (k >= size()) throw std::runtime_error("a node has fewer inputs than its op needs");
+    return std::vector<Value*>::operator[](k);
+  }
+};
+
 struct Value {
   std::string onnx;  // empty for constants until they are materialised
   Shape shape;       // TF semantics
@@ -61,7 +73,7 @@ const onnx::TensorProto* find_initializer(const onnx::GraphProto& g, const std::
 
 std::vector<float> float_values(const onnx::TensorProto& t) {
   std::vector<float> v(t.raw_data().size() / sizeof(float));
-  std::memcpy(v.data(), t.raw_data().data(), v.size() * sizeof(float));
+  if (!v.empty()) std::memcpy(v.data(), t.raw_data().data(), v.size() * sizeof(float));
   return v;
 }
 
@@ -91,7 +103,7 @@ void fold_into_conv(onnx::GraphProto& g) {
       if (pads && uses[pad.output(0)] == 1 &&
           (!value || float_values(*value) == std::vector<float>{0.f})) {
         std::vector<int64_t> pv(pads->raw_data().size() / 8);
-        std::memcpy(pv.data(), pads->raw_data().data(), pv.size() * 8);
+        if (!pv.empty()) std::memcpy(pv.data(), pads->raw_data().data(), pv.size() * 8);
         if (pv.size() == 8 && pv[0] == 0 && pv[1] == 0 && pv[4] == 0 && pv[5] == 0) {
           for (auto& a : *conv.mutable_attribute())
             if (a.name() == "pads") {
@@ -182,8 +194,8 @@ class Converter {
     return make_error("node '" + node_name + "' has no output '" + tensor + "'");
   }
 
-  Result<std::vector<Value*>> inputs(const TfNode& n) {
-    std::vector<Value*> out;
+  Result<Inputs> inputs(const TfNode& n) {
+    Inputs out;
     for (const std::string& in : n.inputs) {
       auto v = value(in);
       if (!v) return v.error();
@@ -402,16 +414,16 @@ class Converter {
 
   // --- ops ---
   Status convert(const TfNode& n);
-  Status convert_conv(const TfNode& n, const std::vector<Value*>& in);
-  Status convert_elementwise(const TfNode& n, const std::vector<Value*>& in);
+  Status convert_conv(const TfNode& n, const Inputs& in);
+  Status convert_elementwise(const TfNode& n, const Inputs& in);
   // Appends activation `act` after the value named `out`, and renames `out` to its result.
   Status convert_activation(const std::string& act, const TfNode& n, std::string& out);
   Status convert_pool(const TfNode& n, Value& x);
-  Status convert_resize(const TfNode& n, const std::vector<Value*>& in);
-  Status convert_concat(const TfNode& n, const std::vector<Value*>& in);
+  Status convert_resize(const TfNode& n, const Inputs& in);
+  Status convert_concat(const TfNode& n, const Inputs& in);
   Status convert_split(const TfNode& n, Value& x, const Tensor& sizes, int64_t axis);
-  Status convert_pad(const TfNode& n, const std::vector<Value*>& in);
-  Status convert_conv_transpose(const TfNode& n, const std::vector<Value*>& in);
+  Status convert_pad(const TfNode& n, const Inputs& in);
+  Status convert_conv_transpose(const TfNode& n, const Inputs& in);
 
   const TfGraph& g_;
   onnx::ModelProto model_;
@@ -455,7 +467,7 @@ Status Converter::convert(const TfNode& n) {
   }
   auto in_r = inputs(n);
   if (!in_r) return in_r.error();
-  std::vector<Value*> in = in_r.value();
+  Inputs in = in_r.value();
   const bool all_const =
       std::all_of(in.begin(), in.end(), [](const Value* v) { return v->is_const(); });
 
@@ -623,7 +635,7 @@ Status Converter::convert_activation(const std::string& act, const TfNode& n, st
   return Ok{};
 }
 
-Status Converter::convert_conv(const TfNode& n, const std::vector<Value*>& in) {
+Status Converter::convert_conv(const TfNode& n, const Inputs& in) {
   Value& x = *in.at(0);
   if (Status s = require_nhwc(n, x); !s) return s;
   auto filter_r = const_input(n, 1);
@@ -674,7 +686,7 @@ Status Converter::convert_conv(const TfNode& n, const std::vector<Value*>& in) {
   return Ok{};
 }
 
-Status Converter::convert_conv_transpose(const TfNode& n, const std::vector<Value*>& in) {
+Status Converter::convert_conv_transpose(const TfNode& n, const Inputs& in) {
   auto out_shape = const_input(n, 0);
   auto filter = const_input(n, 1);
   if (!out_shape) return out_shape.error();
@@ -705,7 +717,7 @@ Status Converter::convert_conv_transpose(const TfNode& n, const std::vector<Valu
   return Ok{};
 }
 
-Status Converter::convert_elementwise(const TfNode& n, const std::vector<Value*>& in) {
+Status Converter::convert_elementwise(const TfNode& n, const Inputs& in) {
   static const std::map<std::string, std::pair<std::string, std::function<double(double, double)>>>
       kOps = {
           {"Add", {"Add", std::plus<double>()}},
@@ -772,7 +784,7 @@ Status Converter::convert_pool(const TfNode& n, Value& x) {
   return Ok{};
 }
 
-Status Converter::convert_resize(const TfNode& n, const std::vector<Value*>& in) {
+Status Converter::convert_resize(const TfNode& n, const Inputs& in) {
   Value& x = *in.at(0);
   if (x.shape.size() != 4) return make_error(n.name + ": resize input is not 4-d");
   auto size = const_input(n, 1);
@@ -798,11 +810,13 @@ Status Converter::convert_resize(const TfNode& n, const std::vector<Value*>& in)
   return Ok{};
 }
 
-Status Converter::convert_concat(const TfNode& n, const std::vector<Value*>& in) {
+Status Converter::convert_concat(const TfNode& n, const Inputs& in) {
   auto axis_t = const_input(n, n.inputs.size() - 1);
   if (!axis_t) return axis_t.error();
-  std::vector<Value*> parts(in.begin(), in.end() - 1);
+  if (in.size() < 2) return make_error("ConcatV2 " + n.name + " needs values and an axis");
+  Inputs parts(in.begin(), in.end() - 1);
   const size_t rank = parts[0]->shape.size();
+  if (rank == 0) return make_error("ConcatV2 " + n.name + " on scalars is not supported");
   const int64_t axis = (int64_t(axis_t->at(0)) + rank) % rank;
   Shape shape = parts[0]->shape;
   shape[axis] = 0;
@@ -840,7 +854,7 @@ Status Converter::convert_split(const TfNode& n, Value& x, const Tensor& sizes, 
   return Ok{};
 }
 
-Status Converter::convert_pad(const TfNode& n, const std::vector<Value*>& in) {
+Status Converter::convert_pad(const TfNode& n, const Inputs& in) {
   Value& x = *in.at(0);
   auto paddings = const_input(n, 1);
   if (!paddings) return paddings.error();

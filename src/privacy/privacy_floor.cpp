@@ -1,7 +1,7 @@
 #include "la3d/privacy_floor.hpp"
 
-#include <cmath>
 #include <fmt/format.h>
+#include <cmath>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
@@ -60,7 +60,8 @@ Result<cv::Mat> floor_reference_frame(const std::string& vtest) {
   try {
     cv::VideoCapture cap(vtest, cv::CAP_FFMPEG);
     for (int i = 0; i <= ref.frame; ++i)
-      if (!cap.read(raw)) return make_error("cannot read frame " + std::to_string(ref.frame) + " of " + vtest);
+      if (!cap.read(raw))
+        return make_error("cannot read frame " + std::to_string(ref.frame) + " of " + vtest);
     cv::resize(raw, frame, ref.size, 0, 0, cv::INTER_LINEAR);
   } catch (const cv::Exception& e) {
     return make_error("cannot read " + vtest + ": " + e.what());
@@ -135,9 +136,10 @@ std::vector<std::string> weak_settings(const AnParams& an, const MaskOptions& ma
 std::vector<std::string> weak_settings(const DetectOptions& d) {
   std::vector<std::string> out;
   if (d.threshold > kPrivacyFloor.max_threshold)
-    out.push_back(fmt::format("a detection threshold of {:g} is above the privacy floor {:g} "
-                              "(people the detector finds are missed)",
-                              d.threshold, kPrivacyFloor.max_threshold));
+    out.push_back(
+        fmt::format("a detection threshold of {:g} is above the privacy floor {:g} "
+                    "(people the detector finds are missed)",
+                    d.threshold, kPrivacyFloor.max_threshold));
   if (!d.classes.contains(1) && !d.classes.contains(kFaceClassId))
     out.push_back("the classes hide neither person nor face");
   return out;

@@ -4,8 +4,8 @@
 #include <ctime>
 
 #include "la3d/dashboard.hpp"
-#include "la3d/privacy_floor.hpp"
 #include "la3d/pipeline.hpp"
+#include "la3d/privacy_floor.hpp"
 
 namespace la3d {
 namespace {

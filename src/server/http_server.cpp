@@ -22,7 +22,8 @@ bool loopback(const std::string& host) {
 }
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
   return s;
 }
 
@@ -47,10 +48,12 @@ std::set<std::string> served_hosts(const ServerOptions& o) {
     ifaddrs* list = nullptr;
     if (getifaddrs(&list) == 0) {
       for (ifaddrs* a = list; a; a = a->ifa_next) {
-        if (!a->ifa_addr || (a->ifa_addr->sa_family != AF_INET && a->ifa_addr->sa_family != AF_INET6))
+        if (!a->ifa_addr ||
+            (a->ifa_addr->sa_family != AF_INET && a->ifa_addr->sa_family != AF_INET6))
           continue;
         char buf[NI_MAXHOST];
-        const socklen_t len = a->ifa_addr->sa_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+        const socklen_t len =
+            a->ifa_addr->sa_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
         if (getnameinfo(a->ifa_addr, len, buf, sizeof buf, nullptr, 0, NI_NUMERICHOST) == 0) {
           const std::string addr = buf;
           out.insert(lower(addr.substr(0, addr.find('%'))));  // fe80::1%eth0 -> fe80::1
@@ -148,11 +151,13 @@ struct DashboardServer::Impl {
       res.set_header("Content-Security-Policy",
                      "default-src 'self'; img-src 'self' blob:; style-src 'self' 'unsafe-inline'");
       if (!hosts.contains(host_name(req.get_header_value("Host"))))
-        return refuse(res, 403, "host '" + req.get_header_value("Host") +
-                                    "' is not served here (--allowed-host adds one)");
+        return refuse(res, 403,
+                      "host '" + req.get_header_value("Host") +
+                          "' is not served here (--allowed-host adds one)");
       // Chunked bodies have no length to check up front; only the config route reads one, and it
       // stops at max_body (config_route). Anywhere else a body is refused unread.
-      if (req.has_header("Transfer-Encoding") && !(req.method == "POST" && req.path == "/api/config"))
+      if (req.has_header("Transfer-Encoding") &&
+          !(req.method == "POST" && req.path == "/api/config"))
         return refuse(res, 411, "chunked request bodies are accepted only by POST /api/config");
       if (req.path == "/login") return httplib::Server::HandlerResponse::Unhandled;
       if (!authorized(req)) {

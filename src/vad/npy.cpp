@@ -50,7 +50,8 @@ Result<NpyArray> read_npy(const std::filesystem::path& path) {
 }
 
 Result<NpyArray> parse_npy(std::string_view b, const std::string& name) {
-  if (b.size() < 10 || b.substr(0, 6) != "\x93NUMPY") return make_error(name + " is not a .npy file");
+  if (b.size() < 10 || b.substr(0, 6) != "\x93NUMPY")
+    return make_error(name + " is not a .npy file");
   size_t header_len, start;
   if (b[6] == 1) {
     header_len = uint8_t(b[8]) | size_t(uint8_t(b[9])) << 8;
@@ -74,11 +75,11 @@ Result<NpyArray> parse_npy(std::string_view b, const std::string& name) {
   if (order == '>' && width > 1) return make_error(name + ": big-endian arrays are not supported");
   const bool known = (kind == 'f' && (width == 2 || width == 4 || width == 8)) ||
                      (kind == 'i' && (width == 4 || width == 8));
-  if (!known)
-    return make_error(name + ": dtype " + std::string(descr) + " is not float or int");
+  if (!known) return make_error(name + ": dtype " + std::string(descr) + " is not float or int");
   const bool fortran = header_value(header, "fortran_order").starts_with("True");
   const std::string_view shape = header_value(header, "shape");
-  if (shape.size() < 2 || shape.front() != '(') return make_error(name + ": no shape in the header");
+  if (shape.size() < 2 || shape.front() != '(')
+    return make_error(name + ": no shape in the header");
   NpyArray a;
   int64_t n = 1;
   std::string dims(shape.substr(1, shape.size() - 2));

@@ -11,9 +11,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto rec = la3d::parse_detections_line(line, 1);
   if (!rec) return 0;
   la3d::MaskOptions masks;
-  masks.scale = 1 + (size % 7);     // the growth options also run on what the file gives
+  masks.scale = 1 + (size % 7);  // the growth options also run on what the file gives
   masks.dilate_px = int(size % 3);
   for (const la3d::Instance& i : la3d::make_instances(rec->objects, rec->size, masks))
-    if ((i.box & cv::Rect({0, 0}, rec->size)) != i.box || i.mask.size() != i.box.size()) __builtin_trap();
+    if ((i.box & cv::Rect({0, 0}, rec->size)) != i.box || i.mask.size() != i.box.size())
+      __builtin_trap();
   return 0;
 }

@@ -2,7 +2,8 @@
 """Writes the hostile inputs that once crashed, hung or fooled la3d's parsers, one file each, into
 regressions/<target>/. The unit tests (tests/test_hostile_files.cpp) run every file through its
 parser and expect a worded error, and `make fuzz` starts each fuzzer from them. Re-run after adding
-a case; the files are committed so that neither tests nor fuzzers need Python."""
+a case; the files are committed so that neither tests nor fuzzers need Python. The ONNX seed is
+the TF.js seed converted by la3d itself (`la3d models convert`), kept as a file."""
 import struct
 import zipfile
 import io
@@ -129,6 +130,15 @@ write("detections", "number_out_of_range.jsonl",
 write("tfjs", "weight_without_name.txt",
       '{"modelTopology": {"node": []}, "weightsManifest": [{"paths": ["w.bin"], "weights": [{"shape": [1]}]}]}'
       '\n--weights--\n' + "\0\0\0\0")
+# Found by fuzz_tfjs: a Relu with no input (the converter read in[0] of an empty list), and a
+# float32 weight of shape [0] (memcpy from the null data() of an empty vector).
+write("tfjs", "node_without_inputs.txt",
+      '{"modelTopology": {"node": [{"name": "r", "op": "Relu"}]}, "signature": {"outputs": {"r:0": {"name": "r:0"}}}}')
+write("tfjs", "empty_weight.txt",
+      '{"modelTopology": {"node": [{"name": "w", "op": "Const"}, {"name": "r", "op": "Relu", "input": ["w"]}]},'
+      ' "signature": {"outputs": {"r:0": {"name": "r:0"}}},'
+      ' "weightsManifest": [{"paths": ["w.bin"], "weights": [{"name": "w", "shape": [0], "dtype": "float32"}]}]}'
+      '\n--weights--\n')
 
 # --- seed corpora: small valid files of each format, where the fuzzers start ------------------
 seeds = Path(__file__).parent / "seeds"
@@ -182,3 +192,11 @@ weights = struct.pack("<72f", *[((k * 37) % 11 - 5) / 5 for k in range(72)]) + s
 seed("tfjs", "conv_bias_relu6.txt", js.dumps(model).encode() + b"\n--weights--\n" + weights)
 model["weightsManifest"][0]["weights"][0]["quantization"] = {"dtype": "float16", "original_dtype": "float32"}
 seed("tfjs", "float16.txt", js.dumps(model).encode() + b"\n--weights--\n" + bytes(144) + struct.pack("<4f", 0, 0, 0, 0))
+
+# Found by fuzz_onnx: a Conv with a stride of 0 stops libonnx's shape inference with SIGFPE; and an
+# initializer whose raw data is shorter than its dims (read past the end). Both made from the seed.
+onnx_seed = (seeds / "onnx" / "conv_bias_relu6.onnx").read_bytes()
+at = onnx_seed.find(b"strides")
+assert at > 0
+stride = onnx_seed.find(b"\x40\x02", at)
+write("onnx", "stride_zero.onnx", onnx_seed[:stride] + b"\x40\x00" + onnx_seed[stride + 2:])
