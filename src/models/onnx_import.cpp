@@ -1,6 +1,7 @@
 // Exported ONNX graphs (torch.onnx.export of Ultralytics models) made loadable by OpenCV 4.6, whose
 // importer needs constant shapes, plain broadcasting and Split without a sizes input. Every rewrite
 // keeps the numbers: only constant subgraphs are evaluated, and only layouts of constants change.
+#include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 #include <cstring>
@@ -278,6 +279,14 @@ class Importer {
 
   Status infer_shapes() {
     if (Status s = check_window_attributes(); !s) return s;
+    // ONNX's checker first: it refuses attributes an op does not have (a crafted "s\x11rides"),
+    // which shape inference would otherwise meet as missing ones and crash on (SEGV, found by
+    // fuzzing).
+    try {
+      onnx::checker::check_model(m_);
+    } catch (const std::exception& e) {
+      return make_error(std::string("not a valid ONNX model: ") + e.what());
+    }
     g_.clear_value_info();
     try {
       onnx::shape_inference::InferShapes(m_);

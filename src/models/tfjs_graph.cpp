@@ -33,6 +33,10 @@ constexpr int64_t kMaxWeightElements = int64_t(1) << 30;
 Status decode_weight(const json& w, const std::string& data, size_t& offset, Tensor& t) {
   int64_t n = 1;
   for (const auto& d : w.at("shape")) {
+    // An integer only: a JSON float would be cast (undefined beyond int64's range, e.g. 1e135).
+    if (!d.is_number_integer())
+      return make_error("weight " + w.value("name", std::string("?")) +
+                        " has a shape that is not integers");
     const int64_t dim = d.get<int64_t>();
     if (dim < 0 || __builtin_mul_overflow(n, dim, &n) || n > kMaxWeightElements)
       return make_error("weight " + w.value("name", std::string("?")) + " has an impossible shape");

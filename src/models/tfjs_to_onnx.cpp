@@ -366,6 +366,8 @@ class Converter {
   static int64_t attr_i(const TfNode& n, const std::string& k, int64_t def) {
     if (!n.attr.contains(k) || !n.attr[k].contains("i")) return def;
     const auto& v = n.attr[k]["i"];
+    if (!v.is_string() && !v.is_number_integer())  // a float would be cast: undefined past int64
+      throw std::runtime_error("attribute '" + k + "' is not an integer");
     return v.is_string() ? std::stoll(v.get<std::string>()) : v.get<int64_t>();
   }
 

@@ -139,6 +139,10 @@ write("tfjs", "empty_weight.txt",
       ' "signature": {"outputs": {"r:0": {"name": "r:0"}}},'
       ' "weightsManifest": [{"paths": ["w.bin"], "weights": [{"name": "w", "shape": [0], "dtype": "float32"}]}]}'
       '\n--weights--\n')
+# Found by fuzz_tfjs: a shape of 1.1e135, a float read as int64 (undefined: float-cast-overflow).
+write("tfjs", "float_dimension.txt",
+      '{"modelTopology": {"node": []}, "weightsManifest": [{"paths": ["w.bin"], "weights":'
+      ' [{"name": "w", "shape": [1.11111e135], "dtype": "float32"}]}]}\n--weights--\n')
 
 # --- seed corpora: small valid files of each format, where the fuzzers start ------------------
 seeds = Path(__file__).parent / "seeds"
