@@ -42,11 +42,11 @@ sanitize: models
 	cd $(BUILD)-sanitize && $(SAN_ENV) ctest --output-on-failure -j $(JOBS)
 
 # libFuzzer targets (clang) for every parser of files a user may be handed: detections JSONL,
-# .npy, torch checkpoints, TF.js model.json + weights, ONNX. Each starts from its seed corpus and the
+# .npy, torch checkpoints, TF.js model.json + weights, ONNX; and the dashboard's config requests. Each starts from its seed corpus and the
 # regression inputs of past crashes. `make fuzz` runs each for FUZZ_SECONDS; `fuzz-smoke` runs each
 # on 30,000 inputs from a fixed seed (about 20 s for the slowest target), the same on every machine.
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS := detections npy checkpoint tfjs onnx
+FUZZ_TARGETS := detections npy checkpoint tfjs onnx dashboard_config
 $(BUILD)-fuzz/build.ninja:
 	CXX=clang++ cmake -S tests/fuzz -B $(BUILD)-fuzz -G Ninja
 fuzz-build: deps $(BUILD)-fuzz/build.ninja

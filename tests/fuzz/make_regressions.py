@@ -3,7 +3,8 @@
 regressions/<target>/. The unit tests (tests/test_hostile_files.cpp) run every file through its
 parser and expect a worded error, and `make fuzz` starts each fuzzer from them. Re-run after adding
 a case; the files are committed so that neither tests nor fuzzers need Python. The ONNX seed is
-the TF.js seed converted by la3d itself (`la3d models convert`), kept as a file."""
+the TF.js seed converted by la3d itself (`la3d models convert`), kept as a file; the dashboard_config
+seeds are plain JSON bodies, kept as files too."""
 import struct
 import zipfile
 import io
