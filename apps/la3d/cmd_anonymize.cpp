@@ -348,14 +348,14 @@ int run_anonymize(const AnonymizeArgs& a) {
     std::cerr << "la3d: interrupted; no output written\n";
     return 128 + g_signal.load();
   };
-  for (const Job& job : js) {
-    if (interrupted() && !live) return stopped();
-    if (Status s = runner.run(job); !s) {
-      if (interrupted() && !live) return stopped();
-      return fail(s.error().message, runner.truncated() ? kExitTruncated : kExitError);
-    }
-  }
+  // A signal stops at the next job or frame; a job it cut short fails, and that is reported as the
+  // interruption, not as an error. A live recording is kept.
+  Status failed = Ok{};
+  for (const Job& job : js)
+    if (interrupted() || !(failed = runner.run(job))) break;
   if (interrupted() && !live) return stopped();
+  if (!failed)
+    return fail(failed.error().message, runner.truncated() ? kExitTruncated : kExitError);
   if (dw)
     if (Status s = dw->finish(&batch); !s) return fail(s.error().message);
   if (Status s = batch.commit(); !s) return fail(s.error().message);
