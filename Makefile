@@ -22,8 +22,7 @@ models: build
 # The main job on the embedded default: anonymize Debian's pedestrian clip with adaptive_blur, in
 # real time on 2 cores (detector every 2nd frame, tracking between, motion guard for the fixed camera).
 run: models
-	$(BUILD)/la3d anonymize $(VTEST) --method adaptive_blur --detect-every 2 --motion-guard \
-	  -o $(BUILD)/out/vtest_adaptive_blur.mp4
+	$(BUILD)/la3d anonymize $(VTEST) -y -o $(BUILD)/out/vtest_adaptive_blur.mp4
 
 # The C++ suite, then the dashboard in a real (headless) browser.
 test: models

@@ -12,6 +12,7 @@
 #include <opencv2/videoio.hpp>
 #include <sstream>
 
+#include "la3d/io.hpp"
 #include "test_util.hpp"
 
 namespace la3d::test {
@@ -129,8 +130,8 @@ TEST(Cli, FolderIsMirroredAndSaveUsesTheReferenceNames) {
   write_image(d / "in" / "sub" / "b.jpg", {64, 48});
   auto r = la3d("anonymize " + quote(d / "in") + " -o " + quote(d / "out") + " --method no-an");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_EQ(files_below(d / "out"),
-            (std::vector<std::string>{"a_anonymized.png", "sub/b_anonymized.jpg"}));
+  // Inside the output folder the names are the inputs' own.
+  EXPECT_EQ(files_below(d / "out"), (std::vector<std::string>{"a.png", "sub/b.jpg"}));
 
   auto s = la3d("anonymize " + quote(d / "in" / "a.png") + " -s --out-dir " + quote(d / "res") +
                 " -is 32 24 --method no-an");
@@ -191,10 +192,123 @@ TEST(Cli, SeveralInputsGoIntoTheOutputFolderAndOddSizesEncode) {
   auto r = la3d("anonymize " + quote(d / "a.mp4") + " " + quote(d / "b.mp4") + " -o " +
                 quote(d / "out") + " -is 161 121 --method no-an");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_EQ(files_below(d / "out"),
-            (std::vector<std::string>{"a_anonymized.mp4", "b_anonymized.mp4"}));
-  EXPECT_EQ(probe(d / "out" / "a_anonymized.mp4", "v:0", "width,height,nb_read_frames", true),
-            "161,121,8");
+  EXPECT_EQ(files_below(d / "out"), (std::vector<std::string>{"a.mp4", "b.mp4"}));
+  EXPECT_EQ(probe(d / "out" / "a.mp4", "v:0", "width,height,nb_read_frames", true), "161,121,8");
+}
+
+// A folder as a new user has one: images, videos and other files, some in sub-folders.
+TEST(Cli, FolderTakesVideosReportsWhatItSkipsAndCountsFiles) {
+  TempDir d;
+  write_image(d / "in" / "a.png", {64, 48});
+  fs::create_directories(d / "in" / "sub");
+  make_video(d / "in" / "sub" / "c.mp4", "25", 6, false, "libx264");
+  { std::ofstream(d / "in" / "notes.txt") << "not media"; }
+  { std::ofstream(d / "in" / ".hidden.png") << "dot files are not looked at"; }
+  const std::string cmd = std::string("env -u DISPLAY ") + LA3D_BINARY + " anonymize " +
+                          quote(d / "in") + " -o " + quote(d / "out") + " --method no-an";
+  auto r = run(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(files_below(d / "out"), (std::vector<std::string>{"a.png", "sub/c.mp4"}));
+  EXPECT_EQ(probe(d / "out" / "sub" / "c.mp4", "v:0", "nb_read_frames", true), "6");
+  EXPECT_NE(
+      r.out.find("la3d: skipped " + (d / "in" / "notes.txt").string() + ": not an image or video"),
+      std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find(".hidden"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("file 1/2: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("file 2/2: "), std::string::npos) << r.out;
+  // A folder of things that are not media says so.
+  fs::create_directories(d / "empty");
+  { std::ofstream(d / "empty" / "x.txt") << "x"; }
+  auto e = la3d("anonymize " + quote(d / "empty") + " --method no-an");
+  EXPECT_EQ(e.exit_code, 1);
+  EXPECT_NE(e.out.find("no images or videos found in folder"), std::string::npos) << e.out;
+}
+
+// Outputs that exist are never replaced silently: refused unless -y, skipped with --no-clobber.
+TEST(Cli, ExistingOutputsNeedOverwriteOrAreSkipped) {
+  TempDir d;
+  write_image(d / "p.png", {64, 48});
+  write_image(d / "q.png", {64, 48});
+  { std::ofstream(d / "o.png") << "precious"; }
+  auto r =
+      la3d("anonymize " + quote(d / "p.png") + " -o " + quote(d / "o.png") + " --method no-an");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("la3d: error: the output " + (d / "o.png").string() +
+                       " exists (-y overwrites it, --no-clobber skips it)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(la3d::read_file(d / "o.png").value(), "precious");
+  auto y =
+      la3d("anonymize " + quote(d / "p.png") + " -o " + quote(d / "o.png") + " --method no-an -y");
+  ASSERT_EQ(y.exit_code, 0) << y.out;
+  EXPECT_EQ(cv::imread((d / "o.png").string()).size(), cv::Size(64, 48));
+  // --no-clobber: the folder's existing output is kept and reported, the new one written.
+  fs::create_directories(d / "out");
+  { std::ofstream(d / "out" / "p.png") << "kept"; }
+  fs::create_directories(d / "in");
+  fs::copy_file(d / "p.png", d / "in" / "p.png");
+  fs::copy_file(d / "q.png", d / "in" / "q.png");
+  auto n = la3d("anonymize " + quote(d / "in") + " -o " + quote(d / "out") +
+                " --method no-an --no-clobber --json");
+  ASSERT_EQ(n.exit_code, 0) << n.out;
+  EXPECT_EQ(la3d::read_file(d / "out" / "p.png").value(), "kept");
+  EXPECT_FALSE(cv::imread((d / "out" / "q.png").string()).empty());
+  const auto json_start = n.out.find('{');
+  ASSERT_NE(json_start, std::string::npos) << n.out;
+  const auto j =
+      nlohmann::json::parse(n.out.substr(json_start, n.out.find('\n', json_start) - json_start));
+  EXPECT_EQ(j["outputs"], nlohmann::json::array({(d / "out" / "q.png").string()}));
+  ASSERT_EQ(j["skipped"].size(), 1u);
+  EXPECT_EQ(j["skipped"][0]["path"], (d / "in" / "p.png").string());
+  EXPECT_NE(j["skipped"][0]["why"].get<std::string>().find("exists"), std::string::npos);
+  EXPECT_EQ(j["frames"], 1);
+  EXPECT_EQ(j["method"], "no-an");
+  // -y and --no-clobber contradict each other.
+  EXPECT_EQ(la3d("anonymize " + quote(d / "in") + " -o " + quote(d / "out") +
+                 " --method no-an -y --no-clobber")
+                .exit_code,
+            2);
+}
+
+// stdout carries only what a script reads: the paths, or with --json one JSON document; the
+// no-an warning is on stderr.
+TEST(Cli, StdoutIsForMachinesAndNoAnIsSaid) {
+  TempDir d;
+  write_image(d / "p.png", {64, 48});
+  auto j = run(std::string(LA3D_BINARY) + " anonymize " + quote(d / "p.png") + " -o " +
+               quote(d / "o.png") + " --method no-an --json 2>/dev/null | python3 -m json.tool");
+  ASSERT_EQ(j.exit_code, 0) << j.out;
+  EXPECT_NE(j.out.find("\"outputs\""), std::string::npos) << j.out;
+  auto w = run("( " + std::string(LA3D_BINARY) + " anonymize " + quote(d / "p.png") + " -o " +
+               quote(d / "o.png") + " --method no-an -y 2>&1 >/dev/null )");
+  EXPECT_NE(w.out.find("la3d: warning: --method no-an hides nobody"), std::string::npos) << w.out;
+}
+
+// -fps resamples: 20 frames at 25 fps become 8 at 10 fps (frames 0, 2.5, 5, ... kept as shown).
+TEST(Cli, FpsResamplesTheVideo) {
+  TempDir d;
+  make_video(d / "in.mp4", "25", 20, false, "libx264");
+  auto r = la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "o.mp4") +
+                " --method no-an --fps 10");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(probe(d / "o.mp4", "v:0", "nb_read_frames", true), "8");
+  EXPECT_EQ(probe(d / "o.mp4", "v:0", "r_frame_rate"), "10/1");
+  EXPECT_EQ(la3d("anonymize " + quote(d / "in.mp4") + " -o " + quote(d / "p.mp4") +
+                 " --method no-an --fps 0")
+                .exit_code,
+            2);
+}
+
+TEST(Cli, UsageNamesTheProgramAndUnknownCommandsAreNamed) {
+  auto u = run(std::string(LA3D_BINARY) + " frobnicate");
+  EXPECT_EQ(u.exit_code, 2);
+  EXPECT_EQ(u.out, "la3d: error: unknown command frobnicate (see la3d --help)\n");
+  auto h = run(std::string(LA3D_BINARY) + " anonymize --help");
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_NE(h.out.find("Usage: la3d anonymize [OPTIONS]"), std::string::npos) << h.out;
+  EXPECT_NE(h.out.find("Exit status: 0 done; 1 error"), std::string::npos) << h.out;
+  EXPECT_NE(h.out.find("130/143 interrupted"), std::string::npos) << h.out;
 }
 
 TEST(Cli, UnreadableInputIsReported) {
@@ -295,7 +409,7 @@ TEST(Cli, BenchReplaysAnImagesDetectionsOnEveryRepetition) {
   ASSERT_EQ(b.exit_code, 0) << b.out;
   const auto j = nlohmann::json::parse(b.out);
   EXPECT_EQ(j["frames"], 50);
-  EXPECT_EQ(j["people"], 50);
+  EXPECT_EQ(j["detections"], 50);
 }
 
 TEST(Cli, MethodsVersionAndBench) {

@@ -50,6 +50,11 @@ TEST(CliVad, MotionHeadWritesScoresSegmentsPlotAndTheAnnotatedVideo) {
            quote(d / "none.jsonl") + " -o " + quote(d / "out") + " -q");
   ASSERT_EQ(ok.exit_code, 0) << ok.out;
   const std::string stem = "motion_mask_imwh160x120_clip";
+  // Every file written is listed on stdout, one per line.
+  for (const char* suffix : {"_ad.mp4", "_ad.png", "_scores.csv", "_scores.json"})
+    EXPECT_NE(ok.out.find((d / "out" / (stem + suffix)).string() + "\n"), std::string::npos)
+        << suffix << "\n"
+        << ok.out;
   EXPECT_EQ(files_below(d / "out"),
             (std::vector<std::string>{stem + "_ad.mp4", stem + "_ad.png", stem + "_scores.csv",
                                       stem + "_scores.json"}));
@@ -70,10 +75,11 @@ TEST(CliVad, MotionHeadWritesScoresSegmentsPlotAndTheAnnotatedVideo) {
   EXPECT_EQ(size, cv::Size(320, 240));
   EXPECT_FALSE(cv::imread((d / "out" / (stem + "_ad.png")).string()).empty());
 
-  // Streaming: one JSON event per snippet on stdout, as it completes.
-  const auto s = run(std::string(LA3D_BINARY) + " vad " + quote(d / "clip.mp4") +
-                     " --head motion --method no-an --stream -q --no-video -o " + quote(d / "s") +
-                     " 2>/dev/null");
+  // Streaming: one JSON event per snippet on stdout, as it completes, and nothing else there
+  // (what it wrote and its summary go to stderr, here thrown away; no -q).
+  const auto s = run("( " + std::string(LA3D_BINARY) + " vad " + quote(d / "clip.mp4") +
+                     " --head motion --method no-an --stream --no-video -o " + quote(d / "s") +
+                     " 2>/dev/null )");
   ASSERT_EQ(s.exit_code, 0) << s.out;
   std::istringstream events(s.out);
   int n = 0;

@@ -13,7 +13,9 @@
 
 #include "la3d/coco.hpp"
 #include "la3d/detector.hpp"
+#include "la3d/io.hpp"
 #include "la3d/models.hpp"
+#include "la3d/tracker.hpp"
 #include "test_util.hpp"
 
 namespace la3d {
@@ -23,6 +25,8 @@ using json = nlohmann::json;
 
 // The ONNX file of an installed embedded model; an error (the tests skip on it) when the cache has
 // none: `make test` installs them, a bare ctest on a fresh machine may not have them.
+const cv::Size kNanoDetInput(kNanoDetWidth, kNanoDetHeight);  // as installed
+
 Result<std::string> embedded_model(const std::string& name) {
   auto m = installed_model(default_cache_dir(), name);
   if (!m)
@@ -147,12 +151,24 @@ TEST(Converter, UnknownOpsAreRefusedByName) {
 class EmbeddedModel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EmbeddedModel, MatchesTfjs) {
-  const auto onnx = embedded_model(GetParam());
-  if (!onnx) GTEST_SKIP() << onnx.error().message;
+  const auto installed = installed_model(default_cache_dir(), GetParam());
+  if (!installed) GTEST_SKIP() << "models not installed: " << installed.error().message;
   const json fx =
       json::parse(std::ifstream(std::string(LA3D_FIXTURES_DIR) + "/" + GetParam() + "_tfjs.json"));
   std::vector<int> shape;
   for (const auto& d : fx["input"]["shape"]) shape.push_back(d.get<int>());
+  // The fixture has the graph's own input size; a model installed at another (nanodet) is
+  // converted again at the graph's size for this comparison.
+  std::string bytes;
+  if (std::vector<int64_t>(shape.begin(), shape.end()) == installed->input_shape) {
+    auto file = read_file(installed->onnx);
+    ASSERT_TRUE(file.ok());
+    bytes = file.value();
+  } else {
+    auto onnx = convert_tfjs_to_onnx(installed->tfjs_json);
+    ASSERT_TRUE(onnx.ok()) << onnx.error().message;
+    bytes = onnx->bytes;
+  }
   cv::Mat x(int(shape.size()), shape.data(), CV_32F);
   if (fx["input"]["ppm"].is_string()) {
     cv::Mat bgr = cv::imread(std::string(LA3D_FIXTURES_DIR) + "/" +
@@ -164,7 +180,7 @@ TEST_P(EmbeddedModel, MatchesTfjs) {
   } else {
     for (size_t k = 0; k < x.total(); ++k) x.ptr<float>()[k] = float((k * 7919) % 1000) / 1000.f;
   }
-  cv::dnn::Net net = cv::dnn::readNetFromONNX(onnx.value());
+  cv::dnn::Net net = cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
   net.setInput(x);
   std::vector<std::string> names;
   for (const auto& o : fx["outputs"]) {
@@ -214,7 +230,7 @@ TEST(NanoDet, FindsThePlayerInMessi5) {
   ASSERT_FALSE(img.empty()) << "opencv-doc's messi5.jpg is missing";
   DetectOptions o;
   o.threshold = 0.5f;
-  auto det = make_nanodet_detector(onnx.value(), o);
+  auto det = make_nanodet_detector(onnx.value(), o, kNanoDetInput);
   ASSERT_TRUE(det.ok()) << det.error().message;
   auto found = det.value()->detect(img, 0);
   ASSERT_TRUE(found.ok());
@@ -228,8 +244,46 @@ TEST(NanoDet, FindsThePlayerInMessi5) {
   EXPECT_LE(best.box.area(), img.total());
   // Asking for another class finds no player.
   o.classes = {3};  // car
-  auto cars = make_nanodet_detector(onnx.value(), o);
+  auto cars = make_nanodet_detector(onnx.value(), o, kNanoDetInput);
   EXPECT_TRUE(cars.value()->detect(img, 0)->empty());
+}
+
+// The converter's input-size override: NanoDet converted at its graph's 416x416 and at 416x320
+// letterboxes messi5 (548x342) at the same scale, so both must find the same people in the same
+// places; and the resized graph has the output grids of its size.
+TEST(NanoDet, ResizedInputFindsWhatTheOriginalFinds) {
+  const auto installed = installed_model(default_cache_dir(), "nanodet");
+  if (!installed) GTEST_SKIP() << "models not installed: " << installed.error().message;
+  test::TempDir dir;
+  ConvertOptions at416, at320;
+  at320.input_shape = {1, 3, 320, 416};
+  auto a = convert_tfjs_to_onnx(installed->tfjs_json, at416);
+  auto b = convert_tfjs_to_onnx(installed->tfjs_json, at320);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(b->input_shapes.at(0), (std::vector<int64_t>{1, 3, 320, 416}));
+  // Stride-8 class scores: (320/8) x (416/8) cells of 80 classes.
+  EXPECT_EQ(b->output_shapes.at(0), (std::vector<int64_t>{1, 40 * 52, 80}));
+  for (const auto& [name, m] : {std::pair{"a.onnx", &a.value()}, std::pair{"b.onnx", &b.value()}})
+    ASSERT_TRUE(write_file_atomically(dir / name, m->bytes).ok());
+  const cv::Mat img = cv::imread("/usr/share/doc/opencv-doc/examples/data/messi5.jpg");
+  ASSERT_FALSE(img.empty());
+  DetectOptions o;
+  o.threshold = 0.3f;
+  auto full = make_nanodet_detector((dir / "a.onnx").string(), o, {416, 416});
+  auto cut = make_nanodet_detector((dir / "b.onnx").string(), o, {416, 320});
+  ASSERT_TRUE(full.ok() && cut.ok());
+  const auto want = full.value()->detect(img, 0).value();
+  const auto got = cut.value()->detect(img, 0).value();
+  ASSERT_FALSE(want.empty());
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t k = 0; k < want.size(); ++k) {
+    EXPECT_EQ(got[k].label, want[k].label);
+    EXPECT_GT(iou(got[k].box, want[k].box), 0.95) << k;
+  }
+  // A size the graph's resizes cannot follow is refused by name, not converted wrongly.
+  ConvertOptions odd;
+  odd.input_shape = {1, 3, 328, 416};
+  EXPECT_FALSE(convert_tfjs_to_onnx(installed->tfjs_json, odd).ok());
 }
 
 }  // namespace
@@ -244,8 +298,8 @@ TEST(SelfieSegmenter, GivesThePlayerASilhouette) {
   const cv::Mat img = cv::imread("/usr/share/doc/opencv-doc/examples/data/messi5.jpg");
   DetectOptions o;
   o.threshold = 0.5f;
-  auto seg =
-      make_selfie_segmenter(make_nanodet_detector(path("nanodet"), o).value(), path("selfie"));
+  auto seg = make_selfie_segmenter(make_nanodet_detector(path("nanodet"), o, kNanoDetInput).value(),
+                                   path("selfie"));
   ASSERT_TRUE(seg.ok()) << seg.error().message;
   auto found = seg.value()->detect(img, 0);
   ASSERT_TRUE(found.ok());
@@ -307,7 +361,7 @@ TEST(BlazeFace, FindsThePlayersFaceAndUnionAddsThePerson) {
   DetectOptions people;
   people.threshold = 0.5f;
   std::vector<std::unique_ptr<Detector>> parts;
-  parts.push_back(make_nanodet_detector(path("nanodet"), people).value());
+  parts.push_back(make_nanodet_detector(path("nanodet"), people, kNanoDetInput).value());
   parts.push_back(make_blazeface_detector(path("blazeface-back"), faces).value());
   auto both = make_union_detector(std::move(parts))->detect(img, 0);
   ASSERT_TRUE(both.ok());

@@ -21,6 +21,22 @@ TEST(LegacyArgs, ReferenceSpellingBecomesTheAnonymizeCommand) {
   EXPECT_EQ(out.value(), want);
 }
 
+// The reference's spelling gets the reference's defaults: mode "an" without -a, method mask.
+TEST(LegacyArgs, ReferenceSpellingGetsTheReferenceDefaults) {
+  auto out = translate_legacy_args({"-if", "video", "-id", "x.mp4", "-fps", "5"});
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out.value(), (std::vector<std::string>{"anonymize", "--input-type", "video", "--input",
+                                                   "x.mp4", "--fps", "5", "--method", "mask"}));
+  auto vad = translate_legacy_args({"-a", "an-ad", "-id", "x.mp4"});
+  ASSERT_TRUE(vad.ok());
+  EXPECT_EQ(vad.value(), (std::vector<std::string>{"vad", "--head", "pel", "--dataset", "xd",
+                                                   "--input", "x.mp4", "--method", "mask"}));
+  // Our own spelling keeps our defaults.
+  auto modern = translate_legacy_args({"anonymize", "x.mp4"});
+  ASSERT_TRUE(modern.ok());
+  EXPECT_EQ(modern.value(), (std::vector<std::string>{"anonymize", "x.mp4"}));
+}
+
 TEST(LegacyArgs, ModernArgumentsPassThrough) {
   const std::vector<std::string> in{"anonymize", "in.mp4", "--method", "mask", "-is", "64", "48"};
   auto out = translate_legacy_args(in);

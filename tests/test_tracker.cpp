@@ -102,6 +102,28 @@ TEST(Tracker, DetectEveryThirdFrameStillHidesTheTarget) {
   EXPECT_EQ(calls, 20);
 }
 
+// A sequence that starts at an index the skipping would pass over (the second image of a folder,
+// each image its own sequence) is detected on its first frame: nothing carried over could hide it.
+TEST(Tracker, TheFirstFrameAfterResetIsAlwaysDetected) {
+  int calls = 0;
+  auto det = std::make_unique<FlakyDetector>(
+      kWalker, [](long long) { return true; }, cv::Size(320, 240), &calls);
+  TrackingOptions t;
+  t.detect_every = 2;
+  TrackingDetector tracker(std::move(det), t);
+  const cv::Mat frame(240, 320, CV_8UC3);
+  for (long long image : {0, 1, 2, 3, 7}) {
+    tracker.reset(0);
+    EXPECT_EQ(tracker.detect(frame, image)->size(), 1u) << "image " << image;
+  }
+  EXPECT_EQ(calls, 5);
+  // Within a sequence the skipping counts from the last detection.
+  EXPECT_EQ(tracker.detect(frame, 8)->size(), 1u);
+  EXPECT_EQ(calls, 5);
+  EXPECT_EQ(tracker.detect(frame, 9)->size(), 1u);
+  EXPECT_EQ(calls, 6);
+}
+
 TEST(Tracker, LostTracksExpireAfterTheHold) {
   auto det = std::make_unique<FlakyDetector>(
       kWalker, [](long long i) { return i == 0; }, cv::Size(320, 240));
@@ -123,7 +145,7 @@ TEST(Tracker, HeldBoxesGrowAndResetForgets) {
   const cv::Rect first = tracker.detect(frame, 0)->at(0).box;
   const cv::Rect held = tracker.detect(frame, 2)->at(0).box;
   EXPECT_GT(held.area(), first.area());
-  tracker.reset();
+  tracker.reset(0);
   EXPECT_TRUE(tracker.detect(frame, 3)->empty());
 }
 
@@ -185,8 +207,15 @@ TEST(Tracker, IouAndValidation) {
   EXPECT_DOUBLE_EQ(iou({0, 0, 10, 10}, {20, 20, 5, 5}), 0.0);
   TrackingOptions t;
   EXPECT_TRUE(validate(t).ok());
-  t.detect_every = 0;
+  t.detect_every = 0;  // auto
+  EXPECT_TRUE(validate(t).ok());
+  t.detect_every = -1;
   EXPECT_FALSE(validate(t).ok());
+  EXPECT_EQ(auto_detect_every(0), 1);   // images, unknown rate: every frame
+  EXPECT_EQ(auto_detect_every(5), 1);   // 0.2 s between frames already
+  EXPECT_EQ(auto_detect_every(10), 2);  // vtest
+  EXPECT_EQ(auto_detect_every(14.9), 2);
+  EXPECT_EQ(auto_detect_every(30), kAutoDetectMax);
   t = {};
   t.hold = -1;
   EXPECT_FALSE(validate(t).ok());

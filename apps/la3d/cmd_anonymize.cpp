@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <opencv2/highgui.hpp>
 #include <opencv2/imgproc.hpp>
 #include <optional>
@@ -67,7 +68,8 @@ Result<std::optional<fs::path>> output_path(const AnonymizeArgs& a, const Job& j
   const fs::path in(job.input);
   const std::string stem = job.kind == InputKind::Live ? live_stem(job.input) : in.stem().string();
   std::string ext = job.kind == InputKind::Live ? ".mp4" : in.extension().string();
-  std::string name = stem + "_anonymized" + ext;
+  // Inside a folder of outputs the original names are kept: the folder says what they are.
+  std::string name = job.out_root.empty() ? stem + "_anonymized" + ext : in.filename().string();
   if (a.save)
     name = fmt::format("{}_imwh{}x{}_{}_an{}", a.engine.method, size.width, size.height, stem,
                        image ? ".jpg" : ".mp4");
@@ -89,7 +91,13 @@ Result<std::optional<fs::path>> output_path(const AnonymizeArgs& a, const Job& j
   return std::optional<fs::path>(out);
 }
 
-Result<std::vector<Job>> plan_jobs(const AnonymizeArgs& a, const std::vector<std::string>& inputs) {
+struct Skipped {
+  std::string path, why;
+};
+
+// The jobs of a run, in order; files of a folder that are not media go to `skipped`.
+Result<std::vector<Job>> plan_jobs(const AnonymizeArgs& a, const std::vector<std::string>& inputs,
+                                   std::vector<Skipped>& skipped) {
   std::vector<Job> jobs;
   const bool many = inputs.size() > 1;
   for (std::string input : inputs) {
@@ -105,8 +113,12 @@ Result<std::vector<Job>> plan_jobs(const AnonymizeArgs& a, const std::vector<std
     std::error_code ec;
     if (!fs::exists(input, ec)) return make_error("input not found: " + input);
     if (fs::is_directory(input, ec)) {
-      const auto images = list_images(input);
-      if (images.empty()) return make_error("no images found in folder " + input);
+      const FolderListing media = list_media(input);
+      if (!media.error.empty())
+        return make_error("cannot read folder " + input + ": " + media.error);
+      for (const auto& [path, why] : media.skipped) skipped.push_back({path.string(), why});
+      if (media.images.empty() && media.videos.empty())
+        return make_error("no images or videos found in folder " + input);
       fs::path root =
           !a.output.empty() ? fs::path(a.output)
           : a.save          ? fs::path(a.out_dir)
@@ -114,9 +126,12 @@ Result<std::vector<Job>> plan_jobs(const AnonymizeArgs& a, const std::vector<std
                          (fs::path(input).lexically_normal().filename().string() + "_anonymized");
       if (fs::path(input).lexically_normal().filename().empty())  // "dir/" spelled with a slash
         root = fs::path(input).lexically_normal().parent_path().string() + "_anonymized";
-      for (const auto& img : images)
+      for (const auto& img : media.images)
         jobs.push_back(
             {img.string(), InputKind::Image, root, fs::relative(img.parent_path(), input)});
+      for (const auto& video : media.videos)
+        jobs.push_back(
+            {video.string(), InputKind::Video, root, fs::relative(video.parent_path(), input)});
       continue;
     }
     const InputKind kind = is_image_path(input) ? InputKind::Image : InputKind::Video;
@@ -156,6 +171,7 @@ class Runner {
   const Totals& totals() const { return totals_; }
   const std::vector<fs::path>& written() const { return written_; }
   bool truncated() const { return truncated_; }
+  const std::vector<Skipped>& skipped() const { return skipped_; }
 
  private:
   Status account(const cv::Mat& frame, const FrameReport& r, long long index) {
@@ -171,20 +187,39 @@ class Runner {
     return Ok{};
   }
 
+  // Claims `out` for this run and applies the overwrite rule: false when --no-clobber skips the
+  // job (recorded with why), an error when the file exists and -y was not given.
+  Result<bool> take_output(const Job& job, const fs::path& out) {
+    if (Status s = claims_.claim(out, "the output"); !s) return s.error();
+    std::error_code ec;
+    if (a_.overwrite || !fs::exists(out, ec)) return true;
+    if (!a_.no_clobber)
+      return make_error("the output " + out.string() +
+                        " exists (-y overwrites it, --no-clobber skips it)");
+    skipped_.push_back({job.input, "its output " + out.string() + " exists (--no-clobber)"});
+    return false;
+  }
+
   // Images count as frames of one sequence (a folder's sorted images), for --detections.
   Status run_image(const Job& job) {
     const auto t0 = std::chrono::steady_clock::now();
     auto img = read_image(job.input);
     if (!img) return img.error();
     const double decode_ms = ms_since(t0);
+    auto out = output_path(a_, job, input_size_.value_or(img->size()));
+    if (!out) return out.error();
+    if (*out) {
+      auto take = take_output(job, **out);
+      if (!take) return take.error();
+      if (!take.value()) {
+        ++image_index_;  // the next image keeps its place in a --detections sequence
+        return Ok{};
+      }
+    }
     pipeline_.start_sequence();  // nothing seen in one image may be held into the next
     auto report = pipeline_.process(img.value(), image_index_);
     if (!report) return report.error();
     report->decode_ms = decode_ms;
-    auto out = output_path(a_, job, img->size());
-    if (!out) return out.error();
-    if (*out)
-      if (Status s = claims_.claim(**out, "the output"); !s) return s;
     if (Status s = account(img.value(), report.value(), image_index_++); !s) return s;
     if (*out) {
       const auto t1 = std::chrono::steady_clock::now();
@@ -199,12 +234,19 @@ class Runner {
   Status run_video(const Job& job) {
     auto src = VideoSource::open(job.input);
     if (!src) return src.error();
+    if (a_.fps > 0) {
+      src = resample(std::move(src.value()), a_.fps);
+      if (!src) return src.error();
+    }
     VideoSource& source = *src.value();
     const cv::Size size = input_size_.value_or(source.size());
     auto out = output_path(a_, job, size);
     if (!out) return out.error();
-    if (*out)
-      if (Status s = claims_.claim(**out, "the output"); !s) return s;
+    if (*out) {
+      auto take = take_output(job, **out);
+      if (!take) return take.error();
+      if (!take.value()) return Ok{};
+    }
     std::unique_ptr<VideoSink> sink;
     if (*out) {
       VideoSinkOptions o;
@@ -228,7 +270,10 @@ class Runner {
       progress.update(index + 1);
       return Ok{};
     };
-    auto frames = run_stream(source, pipeline_, consume, interrupted);
+    // A preview window must be drawn from this thread; otherwise encoding overlaps detection.
+    StreamOptions stream;
+    if (a_.preview) stream.queue_depth = 0;
+    auto frames = run_stream(source, pipeline_, consume, interrupted, stream);
     progress.finish();
     if (!frames) return frames.error();
     // A file cut short is not a result; a live recording ends with Ctrl-C and is kept.
@@ -263,6 +308,7 @@ class Runner {
   bool truncated_ = false;
   Totals totals_;
   std::vector<fs::path> written_;
+  std::vector<Skipped> skipped_;
   long long image_index_ = 0;
 };
 
@@ -303,6 +349,16 @@ void add_anonymize_command(CLI::App& app, AnonymizeArgs& a) {
   cmd->add_flag("--allow-truncated", a.allow_truncated,
                 "keep the output of a video that ends before its container's frame count "
                 "(otherwise exit 3, nothing written)");
+  cmd->add_option("--fps", a.fps,
+                  "resample videos to this frame rate first (frames dropped or repeated; -fps)")
+      ->check(CLI::Range(0.001, 1000.0));
+  auto* y = cmd->add_flag("-y,--overwrite", a.overwrite, "replace outputs that already exist");
+  cmd->add_flag("--no-clobber", a.no_clobber,
+                "skip inputs whose output already exists (reported as skipped)")
+      ->excludes(y);
+  cmd->add_flag("--json", a.json,
+                "print a JSON summary on stdout (outputs, skipped files, frames, timing) instead "
+                "of the output paths");
   add_engine_options(*cmd, a.engine);
 }
 
@@ -311,11 +367,15 @@ int run_anonymize(const AnonymizeArgs& a) {
   // OpenCV's Qt window aborts the whole process when there is no display; refuse before starting.
   if (a.preview && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY"))
     return fail("-v needs a display (neither DISPLAY nor WAYLAND_DISPLAY is set)");
-  auto jobs = plan_jobs(a, a.inputs);
+  std::vector<Skipped> not_media;
+  auto jobs = plan_jobs(a, a.inputs, not_media);
   if (!jobs) return fail(jobs.error().message);
   auto engine = build_engine(a.engine);
   if (!engine) return fail(engine.error().message);
   warn_weak(engine.value());
+  if (!a.quiet)
+    for (const Skipped& s : not_media)
+      std::cerr << "la3d: skipped " << s.path << ": " << s.why << "\n";
 
   const auto& js = jobs.value();
   const bool one_sequence =
@@ -332,6 +392,9 @@ int run_anonymize(const AnonymizeArgs& a) {
   if (!a.save_detections.empty()) {
     if (Status s = claims.claim(a.save_detections, "the --save-detections file"); !s)
       return fail(s.error().message);
+    std::error_code ec;
+    if (!a.overwrite && fs::exists(a.save_detections, ec))
+      return fail("the --save-detections file " + a.save_detections + " exists (-y overwrites it)");
     auto w = DetectionsWriter::open(a.save_detections);
     if (!w) return fail(w.error().message);
     dw = std::move(w.value());
@@ -350,9 +413,14 @@ int run_anonymize(const AnonymizeArgs& a) {
   };
   // A signal stops at the next job or frame; a job it cut short fails, and that is reported as the
   // interruption, not as an error. A live recording is kept.
+  const auto started = std::chrono::steady_clock::now();
   Status failed = Ok{};
-  for (const Job& job : js)
-    if (interrupted() || !(failed = runner.run(job))) break;
+  for (size_t k = 0; k < js.size(); ++k) {
+    if (interrupted()) break;
+    if (js.size() > 1 && !a.quiet)
+      std::cerr << fmt::format("la3d: file {}/{}: {}\n", k + 1, js.size(), js[k].input);
+    if (!(failed = runner.run(js[k]))) break;
+  }
   if (interrupted() && !live) return stopped();
   if (!failed)
     return fail(failed.error().message, runner.truncated() ? kExitTruncated : kExitError);
@@ -361,14 +429,43 @@ int run_anonymize(const AnonymizeArgs& a) {
   if (Status s = batch.commit(); !s) return fail(s.error().message);
 
   const Totals& t = runner.totals();
-  for (const auto& p : runner.written()) std::cout << p.string() << "\n";
+  const double wall_s = ms_since(started) / 1000.0;
+  std::vector<Skipped> skipped = not_media;
+  skipped.insert(skipped.end(), runner.skipped().begin(), runner.skipped().end());
+  if (!a.quiet)
+    for (const Skipped& s : runner.skipped())
+      std::cerr << "la3d: skipped " << s.path << ": " << s.why << "\n";
+  if (a.json) {
+    nlohmann::ordered_json j;
+    j["outputs"] = nlohmann::json::array();
+    for (const auto& p : runner.written()) j["outputs"].push_back(p.string());
+    j["skipped"] = nlohmann::json::array();
+    for (const Skipped& s : skipped) j["skipped"].push_back({{"path", s.path}, {"why", s.why}});
+    j["method"] = a.engine.method;
+    j["frames"] = t.frames;
+    j["regions_hidden"] = t.regions;
+    j["frames_fully_masked"] = t.masked_frames;
+    j["wall_s"] = wall_s;
+    j["fps"] = wall_s > 0 ? t.frames / wall_s : 0.0;
+    j["ms_per_frame"] = {{"decode", summarize(t.decode).mean},
+                         {"detect", summarize(t.detect).mean},
+                         {"anonymize", summarize(t.anonymize).mean},
+                         {"encode", summarize(t.encode).mean}};
+    std::cout << j.dump() << std::endl;
+  } else {
+    for (const auto& p : runner.written()) std::cout << p.string() << "\n";
+  }
   if (!a.quiet)
     std::cerr << fmt::format(
-        "la3d: {} frame(s), {} regions hidden{}, {} | ms/frame: decode {} detect {} anonymize {} "
-        "encode {}\n",
-        t.frames, t.regions,
+        "la3d: {} frame(s) in {:.1f} s ({:.1f} fps), {} regions hidden{}, {}{} | ms/frame: decode "
+        "{} detect {} anonymize {} encode {}\n",
+        t.frames, wall_s, wall_s > 0 ? t.frames / wall_s : 0.0, t.regions,
         t.masked_frames ? fmt::format(", {} frame(s) fully masked", t.masked_frames) : "",
-        a.engine.method, ms(t.decode), ms(t.detect), ms(t.anonymize), ms(t.encode));
+        a.engine.method, skipped.empty() ? "" : fmt::format(", {} skipped", skipped.size()),
+        ms(t.decode), ms(t.detect), ms(t.anonymize), ms(t.encode));
+  // Last, where it is seen: what was written is not anonymized.
+  if (a.engine.method == "no-an")
+    std::cerr << "la3d: warning: --method no-an hides nobody: the output shows every person\n";
   return 0;
 }
 

@@ -104,6 +104,7 @@ int run_serve(const ServeArgs& a) {
   long long index = 0;
   auto next_due = Clock::now();
   cv::Mat frame;
+  pipeline.start_sequence(fps);
   while (!g_stop) {
     auto t0 = Clock::now();
     auto got = source.value()->read(frame);
@@ -114,7 +115,7 @@ int run_serve(const ServeArgs& a) {
       auto again = VideoSource::open(a.source);
       if (!again) return fail(again.error().message);
       source = std::move(again);
-      pipeline.start_sequence();
+      pipeline.start_sequence(fps);
       continue;
     }
     FrameStats stats;

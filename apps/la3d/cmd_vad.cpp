@@ -70,6 +70,10 @@ class VadRun {
     const auto t_start = std::chrono::steady_clock::now();
     auto src = VideoSource::open(a_.input);
     if (!src) return fail(src.error().message);
+    if (a_.fps > 0) {
+      src = resample(std::move(src.value()), a_.fps);
+      if (!src) return fail(src.error().message);
+    }
     VideoSource& source = *src.value();
     const bool live = source.kind() != SourceKind::Video;
     const bool stream = a_.stream || live;
@@ -173,7 +177,12 @@ class VadRun {
     std::error_code ec;
     fs::create_directories(dir, ec);
     std::vector<uchar> png;
-    cv::imencode(".png", score_plot(per_frame, a_.threshold), png);
+    cv::imencode(".png",
+                 score_plot(per_frame, a_.threshold, fps,
+                            fmt::format("Anomaly score of {} ({}, people hidden by {})",
+                                        fs::path(a_.input).filename().string(), scorer_->name(),
+                                        a_.engine.method)),
+                 png);
     for (const auto& [name, bytes] :
          {std::pair{stem + "_scores.csv", frame_scores_csv(per_frame, a_.threshold, fps)},
           std::pair{stem + "_scores.json", j.dump(1) + "\n"},
@@ -187,8 +196,16 @@ class VadRun {
           scorer_->name(), n, segments.size(), a_.threshold, summarize(an_ms).mean,
           summarize(t.prepare_ms).mean, summarize(t.encode_ms).mean, summarize(t.head_ms).mean,
           wall_s / (frames.value() / fps));
-      std::cout << (dir / (stem + "_scores.json")).string() << "\n";
     }
+    // Every file written, one per line: on stdout, unless stdout carries the JSON event lines.
+    std::vector<fs::path> written{dir / (stem + "_scores.csv"), dir / (stem + "_scores.json"),
+                                  dir / (stem + "_ad.png")};
+    if (!a_.no_video) written.push_back(video_out);
+    for (const fs::path& p : written)
+      if (stream) {
+        if (!a_.quiet) std::cerr << "la3d: wrote " << p.string() << "\n";
+      } else
+        std::cout << p.string() << "\n";
     return 0;
   }
 
@@ -237,6 +254,9 @@ void add_vad_command(CLI::App& app, VadArgs& a) {
       "vad", "anonymize a video, then score anomalies on the anonymized frames (AN -> VAD)");
   cmd->add_option("input", a.input, "video file, webcam[:N] or URL");
   cmd->add_option("--input", a.input, "the input (-id)");
+  cmd->add_option("--fps", a.fps,
+                  "resample the video to this frame rate first (frames dropped or repeated; -fps)")
+      ->check(CLI::Range(0.001, 1000.0));
   cmd->add_option("--head", a.head,
                   "pel (PEL4VAD), mgfn (MGFN) or motion (training-free optical-flow score)")
       ->check(CLI::IsMember({"pel", "pel4vad", "mgfn", "motion"}))

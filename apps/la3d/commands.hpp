@@ -22,6 +22,10 @@ struct AnonymizeArgs {
   std::string save_detections;
   bool quiet = false;
   bool allow_truncated = false;  // keep what a damaged or cut video gave
+  bool overwrite = false;        // -y: replace existing outputs
+  bool no_clobber = false;       // skip inputs whose output exists
+  bool json = false;             // a machine summary on stdout instead of the paths
+  double fps = 0;                // -fps: resample videos to this rate first; 0 keeps theirs
 };
 void add_anonymize_command(CLI::App& app, AnonymizeArgs& args);
 int run_anonymize(const AnonymizeArgs& args);
@@ -65,6 +69,7 @@ struct VadArgs {
   bool quiet = false;
   std::string codec;
   int crf = 20;
+  double fps = 0;  // -fps: resample the video first; 0 keeps its rate
 };
 void add_vad_command(CLI::App& app, VadArgs& args);
 int run_vad(const VadArgs& args);

@@ -27,10 +27,15 @@ Result<cv::Size> parse_size(const std::vector<int>& v, const char* what) {
   return cv::Size(v[0], v[1]);
 }
 
-// The ONNX file of an embedded model, or an error saying how to install it.
-Result<std::string> installed_model_path(const std::string& name) {
+// An embedded model, or an error saying how to install it.
+Result<InstalledModel> needed_model(const std::string& name) {
   auto m = installed_model(default_cache_dir(), name);
   if (!m) return make_error("the " + name + " model is needed: " + m.error().message);
+  return m;
+}
+Result<std::string> installed_model_path(const std::string& name) {
+  auto m = needed_model(name);
+  if (!m) return m.error();
   return m->onnx.string();
 }
 
@@ -47,11 +52,17 @@ Result<std::unique_ptr<Detector>> make_object_detector(const EngineArgs& a,
     // fixed one must already have it.
     return make_yolo_detector(a.detector.substr(5),
                               a.detect_size_given ? d.detect_size : cv::Size(), d);
-  if (a.detector == "nanodet" || a.detector == "centernet") {
+  if (a.detector == "nanodet") {
+    auto m = needed_model(a.detector);
+    if (!m) return m.error();
+    const auto& s = m->input_shape;  // NCHW
+    if (s.size() != 4) return make_error("the installed nanodet model has no NCHW input");
+    return make_nanodet_detector(m->onnx.string(), d, cv::Size(int(s[3]), int(s[2])));
+  }
+  if (a.detector == "centernet") {
     auto onnx = installed_model_path(a.detector);
     if (!onnx) return onnx.error();
-    return a.detector == "nanodet" ? make_nanodet_detector(onnx.value(), d)
-                                   : make_centernet_detector(onnx.value(), d);
+    return make_centernet_detector(onnx.value(), d);
   }
   return make_error("unknown detector '" + a.detector +
                     "' (available: nanodet, centernet, hog, yolo:PATH.onnx)");
@@ -109,16 +120,21 @@ void add_engine_options(CLI::App& app, EngineArgs& a, const std::string& thresho
   app.add_option("--hold", a.hold,
                  "keep masking a lost person for N frames (default 5; 0 with --detections)");
   app.add_option("--detect-every", a.detect_every,
-                 "run the detector on every K-th frame and track in between")
+                 "run the detector on every K-th frame and track in between; auto: every frame "
+                 "while within 0.2 s of video, at most every 3rd (10 fps: 2, 25-30 fps: 3)")
       ->capture_default_str();
+  app.add_option("--camera", a.camera,
+                 "fixed: also hide whatever moves where no person was detected (motion guard; the "
+                 "default, except with --detections); moving: detector and tracking only")
+      ->check(CLI::IsMember({"fixed", "moving"}));
   app.add_option(
          "--tiles", a.tiles,
          "also detect on an N x N grid of overlapping tiles: small people found, (N*N+1)x the cost")
       ->check(CLI::Range(1, 8))
       ->capture_default_str();
   app.add_flag("--motion-guard", a.motion_guard,
-               "also hide moving regions that no detection covers (fixed cameras: catches people "
-               "the detector misses; ~4 ms/frame at 768x576)");
+               "the motion guard of --camera fixed, also with --detections (~4 ms/frame at "
+               "768x576)");
   app.add_option("--motion-min-area", a.motion_min_area,
                  "smallest moving region the guard hides, as a fraction of the frame")
       ->capture_default_str();
@@ -189,8 +205,23 @@ Result<Engine> build_engine(const EngineArgs& a) {
   if (Status s = validate(o.masks); !s) return s.error();
   TrackingOptions t;
   t.hold = a.hold >= 0 ? a.hold : (a.detections_file.empty() ? 5 : 0);
-  t.detect_every = a.detect_every;
+  if (a.detect_every == "auto") {
+    // Skipping frames saves detector time; a detections file costs nothing per frame.
+    t.detect_every = a.detections_file.empty() ? 0 : 1;
+  } else {
+    try {
+      size_t used = 0;
+      t.detect_every = std::stoi(a.detect_every, &used);
+      if (used != a.detect_every.size() || t.detect_every < 1)
+        throw std::invalid_argument(a.detect_every);
+    } catch (const std::exception&) {
+      return make_error("--detect-every must be auto or a whole number from 1, got '" +
+                        a.detect_every + "'");
+    }
+  }
   if (Status s = validate(t); !s) return s.error();
+  if (a.motion_guard && a.camera == "moving")
+    return make_error("--motion-guard is for fixed cameras; --camera moving turns it off");
   MotionGuardOptions guard;
   guard.min_area = a.motion_min_area;
   guard.hold = std::max(t.hold, 1);
@@ -232,10 +263,15 @@ Result<Engine> build_engine(const EngineArgs& a) {
     if (!seg) return seg.error();
     e.detector = std::move(seg.value());
   }
-  if (e.detector && (t.hold > 0 || t.detect_every > 1))
+  if (e.detector && (t.hold > 0 || t.detect_every != 1))
     e.detector = std::make_unique<TrackingDetector>(std::move(e.detector), t);
   // Outermost, so that it runs on every frame, also those --detect-every skips.
-  if (e.detector && a.motion_guard) e.detector = make_motion_guard(std::move(e.detector), guard);
+  // A fixed camera is the common case and the safe one: what moves where nobody was detected is
+  // hidden too (README "Fast by default" measures it). A --detections file is taken as given
+  // unless the guard is asked for.
+  const bool guarded =
+      a.motion_guard || a.camera == "fixed" || (a.camera.empty() && a.detections_file.empty());
+  if (e.detector && guarded) e.detector = make_motion_guard(std::move(e.detector), guard);
   if (Status s = FramePipeline::check(o, e.detector.get()); !s) return s.error();
   if (a.threads > 0) cv::setNumThreads(a.threads);
   return e;

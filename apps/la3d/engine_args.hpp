@@ -17,10 +17,11 @@ struct EngineArgs {
   float threshold = 0.25f;                     // -odt
   std::vector<std::string> classes{"person"};  // -odc
   std::string detector = "nanodet";
-  std::string detections_file;  // --detections
-  int hold = -1;                // -1: 5 frames for a detector, 0 for --detections
-  int detect_every = 1;
-  int tiles = 1;  // detector also on a tiles x tiles grid
+  std::string detections_file;        // --detections
+  int hold = -1;                      // -1: 5 frames for a detector, 0 for --detections
+  std::string detect_every = "auto";  // or K
+  std::string camera;                 // fixed, moving; empty = fixed unless --detections
+  int tiles = 1;                      // detector also on a tiles x tiles grid
   bool motion_guard = false;
   double motion_min_area = MotionGuardOptions{}.min_area;
   std::string box_shape = "box";

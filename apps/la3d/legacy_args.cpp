@@ -11,10 +11,11 @@ Result<std::vector<std::string>> translate_legacy_args(const std::vector<std::st
       {"-anm", "--method"},        {"-odc", "--classes"},  {"-ods", "--detect-size"},
       {"-odt", "--threshold"},     {"-anr", "--an-scale"}, {"-anl", "--an-bound"},
       {"-od", "--out-dir"},        {"-adm", "--head"},     {"-ads", "--dataset"},
-      {"-adt", "--vad-threshold"},
+      {"-adt", "--vad-threshold"}, {"-fps", "--fps"},
   };
   std::vector<std::string> out;
   std::string mode;
+  bool reference = false;  // a flag of the reference's spelling was used
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-a") {
@@ -23,9 +24,16 @@ Result<std::vector<std::string>> translate_legacy_args(const std::vector<std::st
       continue;
     }
     const auto it = kLong.find(a);
+    reference |= it != kLong.end();
     out.push_back(it == kLong.end() ? a : it->second);
   }
+  // Without a command word, the reference's spelling is the reference's program: mode "an" by
+  // default, as its -a defaults.
+  if (mode.empty() && reference && !args.empty() && args.front().starts_with("-")) mode = "an";
   if (mode.empty()) return out;
+  // ... and the reference's defaults, where ours differ: the mask method.
+  if (mode != "ad" && std::find(out.begin(), out.end(), "--method") == out.end())
+    out.insert(out.end(), {"--method", "mask"});
   if (mode == "an") {
     if (!out.empty() && out.front() == "anonymize") return out;
     out.insert(out.begin(), "anonymize");

@@ -1,12 +1,26 @@
 // The la3d command line: the only place that talks to the user.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <opencv2/core/utils/logger.hpp>
 
 #include "commands.hpp"
 #include "la3d/anonymizer.hpp"
 #include "legacy_args.hpp"
+
+namespace {
+
+std::string exit_codes_help() {
+  using namespace la3d::cli;
+  return fmt::format(
+      "Exit status: 0 done; {} error (one line on stderr); {} wrong command line; {} truncated or "
+      "damaged video (nothing written; --allow-truncated keeps what was read); 130/143 "
+      "interrupted by SIGINT/SIGTERM (128 + the signal).",
+      kExitError, kExitUsage, kExitTruncated);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace la3d::cli;
@@ -16,7 +30,9 @@ int main(int argc, char** argv) {
   auto args = translate_legacy_args(raw);
   if (!args) return fail(args.error().message);
 
-  CLI::App app{"la3d: low-latency video anonymization (LA3D) for crowd anomaly detection"};
+  CLI::App app{"la3d: low-latency video anonymization (LA3D) for crowd anomaly detection", "la3d"};
+  // Named, so that the usage lines of the subcommands name the program ("la3d anonymize").
+  app.footer(exit_codes_help());
   app.set_version_flag("--version", std::string("la3d ") + LA3D_VERSION);
   app.require_subcommand(1);
   AnonymizeArgs anonymize;
@@ -33,6 +49,13 @@ int main(int argc, char** argv) {
   add_serve_command(app, serve);
   auto* methods = app.add_subcommand("methods", "list the AN methods");
 
+  // CLI11 would answer "A subcommand is required" to a mistyped one.
+  const auto subs = app.get_subcommands([](const CLI::App*) { return true; });
+  for (CLI::App* sub : subs) sub->footer(exit_codes_help());
+  if (!args->empty() && !args->front().starts_with("-") &&
+      std::none_of(subs.begin(), subs.end(),
+                   [&](const CLI::App* c) { return c->check_name(args->front()); }))
+    return fail("unknown command " + args->front() + " (see la3d --help)", kExitUsage);
   std::vector<std::string> reversed(args->rbegin(),
                                     args->rend());  // CLI11 takes them back to front
   try {
@@ -40,7 +63,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::cerr << "la3d: error: " << e.what() << " (see --help)" << std::endl;
-    return 2;
+    return kExitUsage;
   }
   if (methods->parsed()) {
     for (const auto& m : la3d::all_methods())

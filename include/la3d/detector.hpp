@@ -24,17 +24,20 @@ class Detector {
   virtual ~Detector() = default;
   virtual std::string name() const = 0;
   virtual Result<std::vector<Detection>> detect(const cv::Mat& frame, long long frame_index) = 0;
-  // A new, unrelated sequence starts (next image, next video): forget what was seen.
-  virtual void reset() {}
+  // A new, unrelated sequence starts (next image, next video) at `fps` frames per second (0 for
+  // images or when unknown): forget what was seen.
+  virtual void reset(double fps) { (void)fps; }
 };
 
 // OpenCV's HOG + linear SVM people detector: the temporary embedded default, persons only.
 std::unique_ptr<Detector> make_hog_detector(const DetectOptions& options);
 
 // A CNN detector on NanoDet's COCO-80 ONNX model (from `la3d models install`): letterboxed
-// 416x416 input, GFL decoding (softmax over 11 distance bins, integral), per-class NMS.
+// into the model's input size (`input`, W x H, as converted; 416x320 installed), GFL decoding
+// (softmax over 11 distance bins, integral), per-class NMS.
 Result<std::unique_ptr<Detector>> make_nanodet_detector(const std::string& onnx_path,
-                                                        const DetectOptions& options);
+                                                        const DetectOptions& options,
+                                                        cv::Size input);
 
 // CenterNet (MobileNetV3, COCO-80, 512x512) from `la3d models install`: best recall of the embedded
 // models on small people, about 2.5x slower than NanoDet.

@@ -50,8 +50,13 @@ Status write_file_atomically(const fs::path& path, const std::string& bytes);
 
 bool is_image_path(const fs::path& path);
 bool is_video_path(const fs::path& path);
-// Images below `folder`, recursively, sorted.
-std::vector<fs::path> list_images(const fs::path& folder);
+struct FolderListing {
+  std::vector<fs::path> images, videos;                   // sorted
+  std::vector<std::pair<fs::path, std::string>> skipped;  // with why
+  std::string error;                                      // the walk stopped early: why
+};
+// Everything below `folder`, by kind (extension); hidden files and folders are left out.
+FolderListing list_media(const fs::path& folder);
 
 struct Rational {
   int num = 0, den = 1;
@@ -91,6 +96,9 @@ class VideoSource {
   // The file whose audio track an output may copy; empty for live sources.
   virtual std::string audio_url() const = 0;
 };
+
+// The source at another frame rate (-fps): frames dropped or repeated, duration kept.
+Result<std::unique_ptr<VideoSource>> resample(std::unique_ptr<VideoSource> source, double fps);
 
 Result<cv::Mat> read_image(const fs::path& path);
 // Writes the image to a temporary file and renames it into place (or hands it to `batch`).

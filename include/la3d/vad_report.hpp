@@ -34,7 +34,10 @@ std::string frame_scores_csv(const std::vector<float>& frame_scores, double thre
 
 // The reference's figure: scores as a blue staircase, the threshold dashed grey, title
 // "Anomaly Detection (dThr=T)", frames on x, value in [0, 1.05] on y (drawn with OpenCV).
-cv::Mat score_plot(const std::vector<float>& frame_scores, double threshold);
+// 1280x480: score per frame over time in seconds, alert segments shaded, the threshold labelled,
+// `title` on top.
+cv::Mat score_plot(const std::vector<float>& frame_scores, double threshold, double fps,
+                   const std::string& title);
 
 // The reference's per-frame overlay, on a frame already resized to 320x240 (BGR): grey panel,
 // "AD: 0.73 Alert: " and three dots, red on alert, green otherwise.

@@ -3,7 +3,11 @@
 #include "la3d/privacy_floor.hpp"
 
 #include <chrono>
+#include <optional>
+#include <thread>
+
 #include <opencv2/imgproc.hpp>
+#include "bounded_queue.hpp"
 
 namespace la3d {
 namespace {
@@ -73,8 +77,8 @@ Status FramePipeline::anonymize_like(cv::Mat& raw, const FrameReport& report,
   return Ok{};
 }
 
-void FramePipeline::start_sequence() {
-  if (detector_) detector_->reset();
+void FramePipeline::start_sequence(double fps) {
+  if (detector_) detector_->reset(fps);
 }
 
 Result<FrameReport> FramePipeline::process(cv::Mat& frame, long long index) {
@@ -111,24 +115,129 @@ Result<FrameReport> FramePipeline::process(cv::Mat& frame, long long index) {
   return report;
 }
 
-Result<long long> run_stream(VideoSource& source, FramePipeline& pipeline,
-                             const FrameConsumer& consume, const std::function<bool()>& stop) {
+namespace {
+
+// One stage's failure as an error, whatever it threw: a worker thread must never let an exception
+// escape (std::terminate) nor die silently.
+template <class F>
+auto guarded(const char* stage, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return make_error(std::string(stage) + " failed: " + e.what());
+  } catch (...) {
+    return make_error(std::string(stage) + " failed");
+  }
+}
+
+Result<long long> run_sequential(VideoSource& source, FramePipeline& pipeline,
+                                 const FrameConsumer& consume, const std::function<bool()>& stop) {
   cv::Mat frame;
   long long index = 0;
-  pipeline.start_sequence();
   while (!stop || !stop()) {
     const auto t0 = std::chrono::steady_clock::now();
-    auto more = source.read(frame);
+    auto more = guarded("decoding", [&] { return source.read(frame); });
     if (!more) return more.error();
     if (!more.value()) break;
     const double decode_ms = ms_since(t0);
     auto report = pipeline.process(frame, index);
     if (!report) return report.error();
     report->decode_ms = decode_ms;
-    if (Status s = consume(frame, report.value(), index); !s) return s.error();
+    if (Status s = guarded("writing", [&] { return consume(frame, report.value(), index); }); !s)
+      return s.error();
     ++index;
   }
   return index;
+}
+
+struct Decoded {
+  cv::Mat frame;
+  double decode_ms = 0;
+  std::optional<Error> error;  // the source failed here; nothing follows
+};
+struct Processed {
+  cv::Mat frame;
+  FrameReport report;
+  long long index = 0;
+};
+
+// Decoding, the pipeline and the consumer (encoding) each on a thread, joined by bounded queues:
+// frames stay in order (FIFO, one thread per stage) and memory stays bounded. The first error
+// closes both queues, which stops the other stages; frames processed before it are still consumed,
+// as in the sequential loop.
+Result<long long> run_overlapped(VideoSource& source, FramePipeline& pipeline,
+                                 const FrameConsumer& consume, const std::function<bool()>& stop,
+                                 size_t depth) {
+  BoundedQueue<Decoded> decoded(depth);
+  BoundedQueue<Processed> processed(depth);
+  std::optional<Error> consumer_error;  // written by the writer thread, read after join
+  long long consumed = 0;
+
+  std::thread reader([&] {
+    for (;;) {
+      Decoded d;
+      const auto t0 = std::chrono::steady_clock::now();
+      auto more = guarded("decoding", [&] { return source.read(d.frame); });
+      if (!more) {
+        d.error = more.error();
+        decoded.push(std::move(d));
+        break;
+      }
+      if (!more.value()) break;
+      d.decode_ms = ms_since(t0);
+      if (!decoded.push(std::move(d))) break;
+    }
+    decoded.close();
+  });
+  std::thread writer([&] {
+    while (auto item = processed.pop()) {
+      Status s =
+          guarded("writing", [&] { return consume(item->frame, item->report, item->index); });
+      if (!s) {
+        consumer_error = s.error();
+        processed.close(true);
+        decoded.close(true);
+        break;
+      }
+      ++consumed;
+    }
+  });
+
+  std::optional<Error> error;
+  long long index = 0;
+  while (!stop || !stop()) {
+    auto d = decoded.pop();
+    if (!d) break;
+    if (d->error) {
+      error = d->error;
+      break;
+    }
+    auto report = pipeline.process(d->frame, index);
+    if (!report) {
+      error = report.error();
+      break;
+    }
+    report->decode_ms = d->decode_ms;
+    if (!processed.push({std::move(d->frame), std::move(report.value()), index})) break;
+    ++index;
+  }
+  decoded.close(true);  // the reader stops at its next frame
+  processed.close();    // the writer drains what was processed, then stops
+  reader.join();
+  writer.join();
+  if (consumer_error) return *consumer_error;
+  if (error) return *error;
+  return consumed;
+}
+
+}  // namespace
+
+Result<long long> run_stream(VideoSource& source, FramePipeline& pipeline,
+                             const FrameConsumer& consume, const std::function<bool()>& stop,
+                             const StreamOptions& options) {
+  pipeline.start_sequence(source.fps().value());
+  if (options.queue_depth == 0) return run_sequential(source, pipeline, consume, stop);
+  return run_overlapped(source, pipeline, consume, stop, options.queue_depth);
 }
 
 }  // namespace la3d

@@ -77,8 +77,8 @@ class UnionDetector final : public Detector {
     }
     return n;
   }
-  void reset() override {
-    for (auto& p : parts_) p->reset();
+  void reset(double fps) override {
+    for (auto& p : parts_) p->reset(fps);
   }
   Result<std::vector<Detection>> detect(const cv::Mat& frame, long long index) override {
     std::vector<Detection> all;

@@ -2,6 +2,7 @@
 // staircase, ~12x30 px). On a fixed camera such a person still moves, and a background model sees
 // that cheaply. Whatever moves outside every detection is hidden as well.
 #include <deque>
+#include <future>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/background_segm.hpp>
 
@@ -33,16 +34,34 @@ class MotionGuard final : public Detector {
   MotionGuard(std::unique_ptr<Detector> inner, MotionGuardOptions o)
       : inner_(std::move(inner)), o_(o) {}
   std::string name() const override { return inner_->name() + "+motion-guard"; }
-  void reset() override {
-    inner_->reset();
+  void reset(double fps) override {
+    inner_->reset(fps);
     model_.release();
     recent_.clear();
   }
 
   Result<std::vector<Detection>> detect(const cv::Mat& frame, long long index) override {
-    auto found = inner_->detect(frame, index);
-    if (!found) return found;
+    // The background model does not depend on the detections: it is updated on its own thread
+    // while the detector runs (its cost hides behind the detector's on frames it runs on).
     const double scale = std::min(1.0, double(o_.work_width) / frame.cols);
+    auto moving_future = std::async(std::launch::async, [&] { return foreground(frame, scale); });
+    auto found = inner_->detect(frame, index);
+    cv::Mat1b moving = moving_future.get();
+    if (!found) return found;
+    const cv::Size small_size = moving.size();
+    const cv::Rect small_rect({0, 0}, small_size);
+    for (const Detection& d : found.value()) {
+      const cv::Rect b(
+          cv::Point(int(d.box.x * scale), int(d.box.y * scale)),
+          cv::Point(int(std::ceil(d.box.br().x * scale)), int(std::ceil(d.box.br().y * scale))));
+      moving(b & small_rect).setTo(0);
+    }
+    return regions(std::move(found.value()), moving, scale, frame.size());
+  }
+
+ private:
+  // What moves in `frame` (at `scale`), as the background model sees it, cleaned up.
+  cv::Mat1b foreground(const cv::Mat& frame, double scale) {
     cv::Mat small;
     if (scale < 1)
       cv::resize(frame, small, {}, scale, scale, cv::INTER_AREA);
@@ -67,17 +86,16 @@ class MotionGuard final : public Detector {
     // fall under the area limit. (An opening was tried: it cut a distant person down to their
     // legs.)
     cv::morphologyEx(moving, moving, cv::MORPH_CLOSE, close_kernel_);
-    const cv::Rect small_rect({0, 0}, small.size());
-    for (const Detection& d : found.value()) {
-      const cv::Rect b(
-          cv::Point(int(d.box.x * scale), int(d.box.y * scale)),
-          cv::Point(int(std::ceil(d.box.br().x * scale)), int(std::ceil(d.box.br().y * scale))));
-      moving(b & small_rect).setTo(0);
-    }
+    return moving;
+  }
+
+  // The moving regions no detection covers, held for `hold` frames, added to `found`.
+  std::vector<Detection> regions(std::vector<Detection> found, const cv::Mat1b& moving,
+                                 double scale, cv::Size frame_size) {
     cv::Mat labels, stats, centroids;
     const int n = cv::connectedComponentsWithStats(moving, labels, stats, centroids, 8, CV_32S);
-    const double min_px = std::max(4.0, o_.min_area * small.total());
-    const cv::Rect frame_rect({0, 0}, frame.size());
+    const double min_px = std::max(4.0, o_.min_area * moving.total());
+    const cv::Rect frame_rect({0, 0}, frame_size);
     std::vector<cv::Rect> regions;
     for (int i = 1; i < n; ++i) {
       if (stats.at<int>(i, cv::CC_STAT_AREA) < min_px) continue;
@@ -98,11 +116,10 @@ class MotionGuard final : public Detector {
     for (const auto& frame_regions : recent_)
       held.insert(held.end(), frame_regions.begin(), frame_regions.end());
     for (const cv::Rect& box : merge_overlapping(std::move(held)))
-      found->push_back({"motion", kMotionClassId, 1.f, box, {}});
+      found.push_back({"motion", kMotionClassId, 1.f, box, {}});
     return found;
   }
 
- private:
   std::unique_ptr<Detector> inner_;
   MotionGuardOptions o_;
   cv::Ptr<cv::BackgroundSubtractorMOG2> model_;

@@ -41,7 +41,6 @@ std::vector<Detection> nms_per_class(std::vector<Detection> candidates, float io
 
 namespace {
 
-constexpr int kInput = 416;
 constexpr int kBins = 11;  // reg_max 10: distances 0..10 strides
 constexpr int kStrides[] = {8, 16, 32};
 // NanoDet's own normalisation (BGR); the weights carry none. Human's RGB/255 finds fewer people.
@@ -50,15 +49,15 @@ const cv::Scalar kStd(57.375, 57.12, 58.395);
 
 class NanoDetDetector final : public Detector {
  public:
-  NanoDetDetector(cv::dnn::Net net, DetectOptions o)
-      : net_(std::move(net)), options_(std::move(o)) {}
+  NanoDetDetector(cv::dnn::Net net, DetectOptions o, cv::Size input)
+      : net_(std::move(net)), options_(std::move(o)), input_(input) {}
   std::string name() const override { return "nanodet"; }
 
   Result<std::vector<Detection>> detect(const cv::Mat& frame, long long) override {
-    const Letterbox lb = letterbox(frame, {kInput, kInput}, kMean);
+    const Letterbox lb = letterbox(frame, input_, kMean);
     cv::Mat blob = cv::dnn::blobFromImage(lb.image, 1.0, {}, kMean, false, false, CV_32F);
     for (int c = 0; c < 3; ++c) {
-      cv::Mat plane(kInput, kInput, CV_32F, blob.ptr<float>(0, c));
+      cv::Mat plane(input_, CV_32F, blob.ptr<float>(0, c));
       plane *= 1.0 / kStd[c];
     }
     std::vector<cv::Mat> outs;
@@ -72,14 +71,18 @@ class NanoDetDetector final : public Detector {
     std::vector<Detection> candidates;
     const auto classes = coco_classes();
     for (int level = 0; level < 3; ++level) {
-      const int stride = kStrides[level], grid = kInput / stride;
+      const int stride = kStrides[level], cols = input_.width / stride,
+                rows = input_.height / stride;
       const float* scores = outs[level].ptr<float>();
       const float* dists = outs[level + 3].ptr<float>();
-      for (int cell = 0; cell < grid * grid; ++cell) {
+      if (outs[level].total() != size_t(rows) * cols * 80 ||
+          outs[level + 3].total() != size_t(rows) * cols * 4 * kBins)
+        return make_error("nanodet output shapes do not fit its input size");
+      for (int cell = 0; cell < rows * cols; ++cell) {
         const float* s = scores + cell * 80;
         for (int c = 0; c < 80; ++c) {
           if (s[c] < options_.threshold || !options_.classes.contains(classes[c].id)) continue;
-          const cv::Rect box = decode_box(dists + cell * 4 * kBins, cell % grid, cell / grid,
+          const cv::Rect box = decode_box(dists + cell * 4 * kBins, cell % cols, cell / cols,
                                           stride, lb.scale, frame.size());
           if (!box.empty())
             candidates.push_back({std::string(classes[c].name), classes[c].id, s[c], box, {}});
@@ -112,13 +115,20 @@ class NanoDetDetector final : public Detector {
 
   cv::dnn::Net net_;
   DetectOptions options_;
+  cv::Size input_;  // the network's input, W x H (multiples of 32)
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Detector>> make_nanodet_detector(const std::string& onnx_path,
-                                                        const DetectOptions& options) {
-  return load_net_detector<NanoDetDetector>(onnx_path, options);
+                                                        const DetectOptions& options,
+                                                        cv::Size input) {
+  if (input.width <= 0 || input.height <= 0 || input.width % 32 || input.height % 32)
+    return make_error("nanodet input size must be multiples of 32");
+  auto net = load_onnx_net(onnx_path);
+  if (!net) return net.error();
+  return std::unique_ptr<Detector>(
+      std::make_unique<NanoDetDetector>(std::move(net.value()), options, input));
 }
 
 }  // namespace la3d

@@ -29,7 +29,7 @@ class SelfieSegmenter final : public Detector {
   SelfieSegmenter(std::unique_ptr<Detector> inner, cv::dnn::Net net)
       : inner_(std::move(inner)), net_(std::move(net)) {}
   std::string name() const override { return inner_->name() + "+selfie"; }
-  void reset() override { inner_->reset(); }
+  void reset(double fps) override { inner_->reset(fps); }
 
   Result<std::vector<Detection>> detect(const cv::Mat& frame, long long index) override {
     auto found = inner_->detect(frame, index);

@@ -12,7 +12,7 @@ class TiledDetector final : public Detector {
   TiledDetector(std::unique_ptr<Detector> inner, int per_side)
       : inner_(std::move(inner)), n_(per_side) {}
   std::string name() const override { return inner_->name() + "+tiles" + std::to_string(n_); }
-  void reset() override { inner_->reset(); }
+  void reset(double fps) override { inner_->reset(fps); }
 
   Result<std::vector<Detection>> detect(const cv::Mat& frame, long long index) override {
     auto all = inner_->detect(frame, index);

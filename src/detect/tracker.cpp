@@ -17,8 +17,8 @@ constexpr double kVelocityGain = 0.5;
 
 Status validate(const TrackingOptions& o) {
   if (o.hold < 0 || o.hold > 10000) return make_error("--hold must be in [0, 10000] frames");
-  if (o.detect_every < 1 || o.detect_every > 1000)
-    return make_error("--detect-every must be in [1, 1000]");
+  if (o.detect_every < 0 || o.detect_every > 1000)
+    return make_error("--detect-every must be auto or in [1, 1000]");
   if (!(o.match_iou > 0 && o.match_iou <= 1)) return make_error("match IoU must be in (0, 1]");
   return Ok{};
 }
@@ -29,8 +29,15 @@ double iou(const cv::Rect& a, const cv::Rect& b) {
   return uni > 0 ? inter / uni : 0.0;
 }
 
+int auto_detect_every(double fps) {
+  if (!(fps > 0)) return 1;
+  return std::clamp(int(std::floor(fps * kAutoDetectGapS + 1e-9)), 1, kAutoDetectMax);
+}
+
 TrackingDetector::TrackingDetector(std::unique_ptr<Detector> inner, TrackingOptions options)
-    : inner_(std::move(inner)), options_(options) {}
+    : inner_(std::move(inner)),
+      options_(options),
+      every_(options.detect_every > 0 ? options.detect_every : 1) {}
 
 std::string TrackingDetector::name() const {
   return inner_->name() + "+tracking";
@@ -39,18 +46,24 @@ std::string TrackingDetector::name() const {
 // Frames a track outlives its last detection: the hold, and never less than the frames skipped by
 // --detect-every, which must not count against it.
 long long TrackingDetector::kept_frames() const {
-  return std::max<long long>(options_.hold, options_.detect_every - 1);
+  return std::max<long long>(options_.hold, every_ - 1);
 }
 
-void TrackingDetector::reset() {
+void TrackingDetector::reset(double fps) {
   tracks_.clear();
-  inner_->reset();
+  last_detection_ = -1;
+  every_ = options_.detect_every > 0 ? options_.detect_every : auto_detect_every(fps);
+  inner_->reset(fps);
 }
 
 Result<std::vector<Detection>> TrackingDetector::detect(const cv::Mat& frame, long long index) {
-  if (index % options_.detect_every != 0) return predict_all(index, frame.size());
+  // Counted from the last detection, not from frame 0: a sequence may start at any index (the
+  // images of a folder), and its first frame must always be detected.
+  if (last_detection_ >= 0 && index > last_detection_ && index - last_detection_ < every_)
+    return predict_all(index, frame.size());
   auto found = inner_->detect(frame, index);
   if (!found) return found;
+  last_detection_ = index;
   std::vector<Detection> out = std::move(found.value());
   update(out, index);
   // Tracks not seen in this frame are still shown, where they are expected to be now.

@@ -158,15 +158,31 @@ bool is_video_path(const fs::path& p) {
   return std::any_of(std::begin(kExt), std::end(kExt), [&](const char* x) { return e == x; });
 }
 
-std::vector<fs::path> list_images(const fs::path& folder) {
-  std::vector<fs::path> out;
+FolderListing list_media(const fs::path& folder) {
+  FolderListing out;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(folder, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_regular_file() && is_image_path(it->path()) &&
-        it->path().filename().string()[0] != '.')
-      out.push_back(it->path());
-  std::sort(out.begin(), out.end());
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const fs::path& p = it->path();
+    // Hidden entries (dot files, la3d's own partial outputs) are neither media nor worth a word.
+    if (p.filename().string().starts_with(".")) {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_directory()) continue;
+    if (!it->is_regular_file())
+      out.skipped.push_back({p, "not a regular file"});
+    else if (is_image_path(p))
+      out.images.push_back(p);
+    else if (is_video_path(p))
+      out.videos.push_back(p);
+    else
+      out.skipped.push_back({p, "not an image or video"});
+  }
+  if (ec) out.error = ec.message();
+  std::sort(out.images.begin(), out.images.end());
+  std::sort(out.videos.begin(), out.videos.end());
+  std::sort(out.skipped.begin(), out.skipped.end());
   return out;
 }
 

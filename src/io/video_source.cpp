@@ -1,3 +1,5 @@
+#include <cmath>
+#include <numeric>
 #include <opencv2/videoio.hpp>
 
 #include "la3d/io.hpp"
@@ -90,6 +92,61 @@ Result<std::unique_ptr<VideoSource>> VideoSource::open(const std::string& spec) 
   return std::unique_ptr<VideoSource>(
       std::make_unique<CaptureSource>(std::move(cap), kind, spec, info.value(),
                                       info->has_audio && kind == SourceKind::Video ? spec : ""));
+}
+
+}  // namespace la3d
+
+namespace la3d {
+namespace {
+
+// Keeps the frame shown at each tick of the new rate: frames are dropped to go slower, repeated
+// to go faster, as the reference's -fps resampling of a video does.
+class ResampledSource final : public VideoSource {
+ public:
+  ResampledSource(std::unique_ptr<VideoSource> inner, Rational fps)
+      : inner_(std::move(inner)), fps_(fps), ratio_(inner_->fps().value() / fps.value()) {}
+
+  Result<bool> read(cv::Mat& frame) override {
+    const long long wanted = (long long)std::floor(double(emitted_) * ratio_ + 1e-9);
+    while (read_ <= wanted) {
+      auto more = inner_->read(current_);
+      if (!more || !more.value()) return more;
+      ++read_;
+    }
+    current_.copyTo(frame);  // a repeated frame must not share pixels with the one handed out
+    ++emitted_;
+    return true;
+  }
+  SourceKind kind() const override { return inner_->kind(); }
+  cv::Size size() const override { return inner_->size(); }
+  Rational fps() const override { return fps_; }
+  long long frame_count() const override {
+    const long long n = inner_->frame_count();
+    return n < 0 ? n : (long long)std::ceil(double(n) / ratio_ - 1e-9);
+  }
+  std::string description() const override {
+    return inner_->description() + " resampled to " + std::to_string(fps_.value()) + " fps";
+  }
+  // The audio keeps its own clock; a resampled video keeps the duration, so it still fits.
+  std::string audio_url() const override { return inner_->audio_url(); }
+
+ private:
+  std::unique_ptr<VideoSource> inner_;
+  Rational fps_;
+  double ratio_;  // source frames per output frame
+  cv::Mat current_;
+  long long read_ = 0, emitted_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<VideoSource>> resample(std::unique_ptr<VideoSource> source, double fps) {
+  if (!(fps > 0 && fps <= 1000)) return make_error("--fps must be in (0, 1000]");
+  if (source->fps().value() <= 0) return make_error("--fps needs a source with a known frame rate");
+  // A rational close to `fps` that encoders accept (whole frames per 1000 s).
+  const int num = int(std::lround(fps * 1000)), g = std::gcd(num, 1000);
+  const Rational r{num / g, 1000 / g};
+  return std::unique_ptr<VideoSource>(std::make_unique<ResampledSource>(std::move(source), r));
 }
 
 }  // namespace la3d

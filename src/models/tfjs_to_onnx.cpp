@@ -142,9 +142,56 @@ void fold_into_conv(onnx::GraphProto& g) {
   g.mutable_node()->Swap(&kept);
 }
 
+// Where a graph was built for one input size, its constant sizes (Resize targets, Reshape shapes)
+// are re-derived for another from the shapes of a first conversion at the original size.
+struct SizeOverride {
+  Shape input;                                     // the new input shape, the model's layout
+  const std::map<std::string, Shape>* original{};  // every tensor's shape at the original size
+};
+
+// A Reshape's target for a new input shape, by aligning the original input and output dims into
+// groups of equal product: a group merged into one dim takes the product of its new dims; a group
+// split into several must not have changed. Empty when the reshape cannot be carried over.
+Shape remap_reshape(const Shape& in0, const Shape& in1, const Shape& out0) {
+  if (in0.size() != in1.size()) return {};
+  Shape out;
+  size_t i = 0, k = 0;
+  while (k < out0.size()) {
+    const size_t i0 = i, k0 = k;
+    int64_t pi = i < in0.size() ? in0[i++] : 1, po = out0[k];
+    while (pi != po) {
+      if (pi < po && i < in0.size())
+        pi *= in0[i++];
+      else if (po < pi && k + 1 < out0.size())
+        po *= out0[++k];
+      else
+        return {};
+    }
+    int64_t p1 = 1, p0 = 1;
+    for (size_t j = i0; j < i; ++j) p1 *= in1[j], p0 *= in0[j];
+    if (k == k0) {
+      out.push_back(p1);
+    } else {
+      if (p1 != p0) return {};
+      out.insert(out.end(), out0.begin() + k0, out0.begin() + k + 1);
+    }
+    ++k;
+  }
+  for (; i < in0.size(); ++i)
+    if (in0[i] != 1 || in1[i] != 1) return {};
+  return out;
+}
+
 class Converter {
  public:
-  explicit Converter(const TfGraph& g) : g_(g) {}
+  explicit Converter(const TfGraph& g, SizeOverride size = {}) : g_(g), size_(std::move(size)) {}
+
+  // Every tensor converted so far, with its shape (TF semantics).
+  std::map<std::string, Shape> shapes() const {
+    std::map<std::string, Shape> out;
+    for (const auto& [name, v] : values_) out[name] = v.shape;
+    return out;
+  }
 
   Result<OnnxModel> run(const std::vector<std::string>& outputs) {
     model_.set_ir_version(6);
@@ -432,6 +479,16 @@ class Converter {
   onnx::GraphProto* graph_ = nullptr;
   std::map<std::string, Value> values_;
   std::map<std::string, std::string> transposed_;
+  SizeOverride size_;
+
+  // The original shape of `tensor` ("node" means "node:0"); nullptr without an override.
+  const Shape* original_shape(const std::string& tensor) const {
+    if (!size_.original) return nullptr;
+    auto it = size_.original->find(tensor);
+    if (it == size_.original->end() && tensor.ends_with(":0"))
+      it = size_.original->find(tensor.substr(0, tensor.size() - 2));
+    return it == size_.original->end() ? nullptr : &it->second;
+  }
   std::set<std::string> visiting_;
   std::vector<std::pair<std::string, Shape>> inputs_;
   int counter_ = 0;
@@ -461,6 +518,12 @@ Status Converter::convert(const TfNode& n) {
         const int64_t v = std::stoll(d.value("size", "-1"));
         shape.push_back(v < 0 ? 1 : v);  // a free batch is 1
       }
+    if (!size_.input.empty()) {
+      if (size_.input.size() != shape.size())
+        return make_error("input " + n.name + " has rank " + std::to_string(shape.size()) +
+                          ", the requested size another");
+      shape = size_.input;
+    }
     const std::string name = onnx_safe(n.name);
     add_value_info(graph_->add_input(), name, shape);
     inputs_.push_back({name, shape});
@@ -598,6 +661,12 @@ Status Converter::convert(const TfNode& n) {
         known *= shape.back();
     }
     if (free_axis >= 0) shape[free_axis] = known ? total / known : 0;
+    const Shape *in0 = original_shape(n.inputs[0]), *out0 = original_shape(n.name);
+    if (in0 && out0 && *in0 != in[0]->shape) {
+      shape = remap_reshape(*in0, in[0]->shape, *out0);
+      if (shape.empty())
+        return make_error(n.name + ": this reshape cannot follow a change of input size");
+    }
     if (in[0]->is_const()) {
       set_const(n.name, models::reshape(*in[0]->constant, shape));
       return Ok{};
@@ -791,7 +860,14 @@ Status Converter::convert_resize(const TfNode& n, const Inputs& in) {
   if (x.shape.size() != 4) return make_error(n.name + ": resize input is not 4-d");
   auto size = const_input(n, 1);
   if (!size) return size.error();
-  const int64_t h = int64_t(size->at(0)), w = int64_t(size->at(1));
+  int64_t h = int64_t(size->at(0)), w = int64_t(size->at(1));
+  // At another input size a resize keeps its scale factors.
+  if (const Shape* x0 = original_shape(n.inputs[0]); x0 && x0->size() == 4 && *x0 != x.shape) {
+    if ((h * x.shape[1]) % (*x0)[1] || (w * x.shape[2]) % (*x0)[2])
+      return make_error(n.name + ": resize to a fractional size at this input size");
+    h = h * x.shape[1] / (*x0)[1];
+    w = w * x.shape[2] / (*x0)[2];
+  }
   const std::string out = fresh("resize");
   auto* r = add_node("Resize",
                      {stored(x, kNchw), float_initializer({}, {0}), float_initializer({}, {0}),
@@ -897,7 +973,11 @@ Result<OnnxModel> convert_tfjs_to_onnx(const std::filesystem::path& model_json,
   if (outputs.empty())
     return make_error(model_json.string() + " names no outputs; give them explicitly");
   try {
-    return Converter(graph.value()).run(outputs);
+    if (options.input_shape.empty()) return Converter(graph.value()).run(outputs);
+    Converter first(graph.value());
+    if (auto r = first.run(outputs); !r) return r.error();
+    const auto original = first.shapes();
+    return Converter(graph.value(), {options.input_shape, &original}).run(outputs);
   } catch (const std::exception& e) {
     return make_error("cannot convert " + model_json.string() + ": " + e.what());
   }

@@ -76,59 +76,74 @@ std::string frame_scores_csv(const std::vector<float>& f, double thr, double fps
   return out;
 }
 
-cv::Mat score_plot(const std::vector<float>& f, double thr) {
-  const cv::Size size(400, 275);
-  const cv::Rect area(60, 28, 324, 200);  // plot box
+cv::Mat score_plot(const std::vector<float>& f, double thr, double fps, const std::string& title) {
+  // Wide enough to read a few minutes at a glance; axes in seconds, alerts shaded.
+  const cv::Size size(1280, 480);
+  const cv::Rect area(80, 56, 1160, 360);  // plot box
   cv::Mat img(size, CV_8UC3, cv::Scalar::all(255));
   const double ymax = 1.05;
   const double n = std::max<double>(1, double(f.size()));
+  const double rate = fps > 0 ? fps : 25.0;
   auto px = [&](double frame, double v) {
     return cv::Point(area.x + int(std::lround(frame / n * area.width)),
                      area.y + area.height - int(std::lround(v / ymax * area.height)));
   };
   const int font = cv::FONT_HERSHEY_SIMPLEX;
-  const cv::Scalar black(0, 0, 0), grey(128, 128, 128), blue(180, 119, 31);  // matplotlib C0
-  cv::rectangle(img, area, black, 1);
+  const cv::Scalar black(0, 0, 0), grey(110, 110, 110), light(235, 235, 235), blue(180, 119, 31),
+      alert_fill(200, 200, 255), red(40, 40, 200);
+  // Alert segments first, under everything else.
+  for (const Segment& s : anomalous_segments(f, thr, rate))
+    cv::rectangle(img, cv::Rect(px(double(s.start_frame), ymax), px(double(s.end_frame + 1), 0)),
+                  alert_fill, cv::FILLED);
   for (double v = 0; v <= 1.0001; v += 0.2) {
     const cv::Point p = px(0, v);
-    cv::line(img, p, p - cv::Point(4, 0), black, 1);
-    cv::putText(img, fmt::format("{:.1f}", v), p + cv::Point(-28, 4), font, 0.35, black, 1,
+    cv::line(img, p, {area.br().x, p.y}, light, 1);
+    cv::line(img, p, p - cv::Point(6, 0), black, 1);
+    cv::putText(img, fmt::format("{:.1f}", v), p + cv::Point(-40, 6), font, 0.5, black, 1,
                 cv::LINE_AA);
   }
-  for (int k = 0; k <= 4; ++k) {
-    const double frame = n * k / 4;
-    const cv::Point p = px(frame, 0);
-    cv::line(img, p, p + cv::Point(0, 4), black, 1);
-    const std::string label = std::to_string(int(std::lround(frame)));
-    cv::putText(img, label, p + cv::Point(-4 * int(label.size()), 16), font, 0.35, black, 1,
+  // Ticks at a round number of seconds, about ten of them.
+  const double seconds = n / rate;
+  double step = 1;
+  for (double s : {1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0})
+    if (seconds / s <= 12) {
+      step = s;
+      break;
+    }
+  for (double t = 0; t <= seconds + 1e-9; t += step) {
+    const cv::Point p = px(t * rate, 0);
+    cv::line(img, p, p + cv::Point(0, 6), black, 1);
+    const std::string label = fmt::format("{:g}", t);
+    cv::putText(img, label, p + cv::Point(-5 * int(label.size()), 24), font, 0.5, black, 1,
                 cv::LINE_AA);
   }
-  // Threshold, dashed.
-  for (int x = area.x; x < area.br().x; x += 10) {
-    const int y = px(0, thr).y;
-    cv::line(img, {x, y}, {std::min(x + 6, area.br().x), y}, grey, 1, cv::LINE_AA);
-  }
+  cv::rectangle(img, area, black, 1);
+  // Threshold, dashed and labelled where it is drawn.
+  const int ty = px(0, thr).y;
+  for (int x = area.x; x < area.br().x; x += 12)
+    cv::line(img, {x, ty}, {std::min(x + 7, area.br().x), ty}, red, 1, cv::LINE_AA);
+  cv::putText(img, fmt::format("alert threshold {:.2f}", thr), {area.br().x - 190, ty - 6}, font,
+              0.5, red, 1, cv::LINE_AA);
   // Scores as a staircase: each frame's value held until the next.
   for (size_t i = 0; i < f.size(); ++i) {
     const cv::Point a = px(double(i), f[i]), b = px(double(i + 1), f[i]);
-    cv::line(img, a, b, blue, 1, cv::LINE_AA);
-    if (i + 1 < f.size()) cv::line(img, b, px(double(i + 1), f[i + 1]), blue, 1, cv::LINE_AA);
+    cv::line(img, a, b, blue, 2, cv::LINE_AA);
+    if (i + 1 < f.size()) cv::line(img, b, px(double(i + 1), f[i + 1]), blue, 2, cv::LINE_AA);
   }
-  cv::putText(img, fmt::format("Anomaly Detection (dThr={})", thr), {area.x + 60, 18}, font, 0.45,
+  cv::putText(img, title, {area.x, 34}, font, 0.7, black, 1, cv::LINE_AA);
+  cv::putText(img, "time (seconds)", {area.x + area.width / 2 - 60, size.height - 14}, font, 0.55,
               black, 1, cv::LINE_AA);
-  cv::putText(img, "Frames", {area.x + area.width / 2 - 22, size.height - 12}, font, 0.4, black, 1,
-              cv::LINE_AA);
-  cv::Mat ylabel(20, 60, CV_8UC3, cv::Scalar::all(255));
-  cv::putText(ylabel, "Value", {8, 14}, font, 0.4, black, 1, cv::LINE_AA);
+  cv::Mat ylabel(24, 160, CV_8UC3, cv::Scalar::all(255));
+  cv::putText(ylabel, "anomaly score", {10, 17}, font, 0.55, black, 1, cv::LINE_AA);
   cv::rotate(ylabel, ylabel, cv::ROTATE_90_COUNTERCLOCKWISE);
-  ylabel.copyTo(img(cv::Rect(4, area.y + area.height / 2 - 30, 20, 60)));
-  // Legend.
-  const cv::Point lg(area.br().x - 110, area.y + 10);
-  cv::line(img, lg, lg + cv::Point(18, 0), blue, 1, cv::LINE_AA);
-  cv::putText(img, "VAD Score", lg + cv::Point(24, 4), font, 0.35, black, 1, cv::LINE_AA);
-  for (int x = 0; x < 18; x += 6)
-    cv::line(img, lg + cv::Point(x, 14), lg + cv::Point(x + 3, 14), grey, 1, cv::LINE_AA);
-  cv::putText(img, "VAD Threshold", lg + cv::Point(24, 18), font, 0.35, black, 1, cv::LINE_AA);
+  ylabel.copyTo(img(cv::Rect(6, area.y + area.height / 2 - 80, 24, 160)));
+  // Legend, top left inside the plot.
+  const cv::Point lg(area.x + 14, area.y + 20);
+  cv::line(img, lg, lg + cv::Point(24, 0), blue, 2, cv::LINE_AA);
+  cv::putText(img, "score per frame", lg + cv::Point(32, 5), font, 0.5, black, 1, cv::LINE_AA);
+  cv::rectangle(img, cv::Rect(lg + cv::Point(0, 14), cv::Size(24, 12)), alert_fill, cv::FILLED);
+  cv::putText(img, "alert (score >= threshold)", lg + cv::Point(32, 25), font, 0.5, black, 1,
+              cv::LINE_AA);
   return img;
 }
 
