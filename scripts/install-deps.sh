@@ -13,6 +13,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libcpp-httplib-dev chromium
   clang libclang-rt-14-dev
+  python3-opencv python3-numpy
 )
 
 missing=()
