@@ -13,7 +13,7 @@ async function main() {
       '--no-first-run', '--disable-component-update', '--disable-sync'],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1250 } });
     await page.goto(url);
     // Frames arrive: the MJPEG <img> has decoded a frame.
     await page.waitForFunction(() => document.getElementById('stream').naturalWidth > 0, null,
@@ -30,6 +30,15 @@ async function main() {
       null, { timeout: 20000 });
     const status = await (await page.request.get(new URL('/api/status', url).href)).json();
     if (status.config.method !== 'pixelization') throw new Error('status says ' + status.config.method);
+    // Stages are listed in pipeline order; the rate stands apart.
+    const stages = await page.$$eval('#stages td:first-child', (tds) => tds.map((t) => t.textContent));
+    if (stages.join(',') !== 'decode,detect,anonymize,jpeg') throw new Error('stage order ' + stages);
+    // The alert threshold control reaches the server.
+    await page.$eval('#threshold', (e) => { e.value = '0.3'; e.dispatchEvent(new Event('change')); });
+    await page.waitForFunction(async (u) => {
+      const s = await (await fetch(u)).json();
+      return Math.abs(s.vad.threshold - 0.3) < 1e-9;
+    }, new URL('/api/status', url).href, { timeout: 20000 });
     // The side-by-side view: the same frames with a second method.
     await page.selectOption('#compare-method', 'mask');
     await page.waitForFunction(() => {
@@ -39,7 +48,7 @@ async function main() {
     await page.waitForTimeout(1500);  // a few frames of both for the screenshot
     await page.screenshot({ path: shot });
     const points = await page.$eval('#chart', (e) => e.dataset.points);
-    console.log(`dashboard e2e: frames arrive, chart ${before} -> ${points} points, method switched, side by side shown; ${shot}`);
+    console.log(`dashboard e2e: frames arrive, chart ${before} -> ${points} points, method switched, stages in order, threshold set, side by side shown; ${shot}`);
   } finally {
     await browser.close();
   }

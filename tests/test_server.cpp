@@ -118,6 +118,8 @@ TEST(Server, ConfigIsValidated) {
                                                      {R"({"an_scale": -1})", "an_scale"},
                                                      {R"({"an_scale": "big"})", "number"},
                                                      {R"({"colour": "#fff"})", "unknown setting"},
+                                                     {R"({"threshold": 1.5})", "threshold"},
+                                                     {R"({"threshold": "high"})", "threshold"},
                                                      {R"([1, 2])", "object"}};
   for (const auto& [body, why] : bad) {
     auto res = r.post(body);
@@ -136,6 +138,14 @@ TEST(Server, ConfigIsValidated) {
     EXPECT_NE(res->body.find("privacy floor"), std::string::npos) << weak << " -> " << res->body;
   }
   EXPECT_FALSE(r.state.take_config().has_value());  // nothing bad got through
+  // The alert threshold: taken at once, reported back and in the scores; no pixel changes.
+  auto thr = r.post(R"({"threshold": 0.7})");
+  ASSERT_TRUE(thr);
+  EXPECT_EQ(thr->status, 200) << thr->body;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(thr->body)["accepted"]["threshold"].get<double>(), 0.7);
+  EXPECT_DOUBLE_EQ(
+      nlohmann::json::parse(r.client->Get("/api/scores")->body)["threshold"].get<double>(), 0.7);
+  EXPECT_DOUBLE_EQ(r.state.status()["vad"]["threshold"].get<double>(), 0.7);
   EXPECT_EQ(r.post(R"({"method": "blur"})", "text/plain")->status, 415);
   EXPECT_EQ(r.post(std::string(5000, ' ') + "{}")->status, 413);
   httplib::Headers foreign{{"Origin", "http://evil.example"}};

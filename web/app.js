@@ -7,15 +7,35 @@ const $ = (id) => document.getElementById(id);
 
 let chart = null;
 let threshold = 0.5;
+let snippetSeconds = 16 / 25;  // a score covers its 16-frame snippet
+
+// Shades the spans where the score is at or above the threshold, under the lines.
+function shadeAlerts(u) {
+  const xs = u.data[0], ys = u.data[1];
+  const { ctx } = u;
+  const top = u.valToPos(1.05, 'y', true), bottom = u.valToPos(0, 'y', true);
+  ctx.save();
+  ctx.fillStyle = 'rgba(255, 70, 70, 0.25)';
+  for (let i = 0; i < xs.length; i++) {
+    if (ys[i] < threshold) continue;
+    const x0 = u.valToPos(xs[i], 'x', true);
+    const x1 = u.valToPos(i + 1 < xs.length ? xs[i + 1] : xs[i] + snippetSeconds, 'x', true);
+    ctx.fillRect(x0, top, Math.max(4, x1 - x0), bottom - top);
+  }
+  ctx.restore();
+}
 
 function makeChart() {
   const el = $('chart');
   chart = new uPlot({
-    width: Math.min(520, el.clientWidth || 520), height: 200,
+    width: Math.max(640, el.clientWidth || 640), height: 240,
     scales: { x: { time: false }, y: { range: [0, 1.05] } },
-    axes: [{ stroke: '#ccc', label: 'frame' }, { stroke: '#ccc' }],
-    series: [{ label: 'frame' }, { label: 'VAD score', stroke: '#4af', width: 2 },
-      { label: 'threshold', stroke: '#888', dash: [6, 4] }],
+    axes: [{ stroke: '#ccc', label: 'time (s)', incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600] },
+      { stroke: '#ccc', label: 'score' }],
+    series: [{ label: 'time (s)', value: (u, v) => (v == null ? '' : v.toFixed(1)) },
+      { label: 'VAD score', stroke: '#4af', width: 2, paths: uPlot.paths.stepped({ align: 1 }) },
+      { label: 'alert threshold', stroke: '#f66', dash: [6, 4] }],
+    hooks: { drawClear: [shadeAlerts] },
   }, [[], [], []], el);
 }
 
@@ -27,10 +47,13 @@ async function getJson(url) {
 
 function showStatus(s) {
   $('source').textContent = `${s.source} · ${s.fps.toFixed(1)} fps · ${s.people_hidden} hidden`;
-  const rows = Object.entries(s.stages_ms).map(([k, v]) => `<tr><td>${k}</td><td>${v.toFixed(1)} ms</td></tr>`);
-  rows.push(`<tr><td>fps</td><td>${s.fps.toFixed(1)}</td></tr>`);
-  rows.push(`<tr><td>viewers</td><td>${s.viewers}</td></tr>`);
-  $('stages').innerHTML = rows.join('');
+  const order = s.stage_order || Object.keys(s.stages_ms);
+  $('stages').innerHTML = order.filter((k) => k in s.stages_ms)
+    .map((k) => `<tr><td>${k}</td><td>${s.stages_ms[k].toFixed(1)} ms</td></tr>`).join('');
+  $('rate').textContent = `${s.fps.toFixed(1)} frames/s served · ${s.viewers} viewer(s)`;
+  const thr = $('threshold');
+  if (document.activeElement !== thr) thr.value = s.vad.threshold;
+  $('threshold_v').textContent = Number(s.vad.threshold).toFixed(2);
   const c = s.config;
   const sel = $('method');
   if (document.activeElement !== sel) sel.value = c.method;
@@ -50,7 +73,9 @@ function showStatus(s) {
 
 function showScores(d) {
   threshold = d.threshold;
-  const xs = d.points.map((p) => p.frame);
+  const fps = d.fps > 0 ? d.fps : 25;
+  snippetSeconds = 16 / fps;
+  const xs = d.points.map((p) => p.frame / fps);
   const ys = d.points.map((p) => p.score);
   chart.setData([xs, ys, xs.map(() => threshold)]);
   $('chart').dataset.points = String(d.points.length);
@@ -95,7 +120,7 @@ function init() {
   setInterval(() => {
     if (!$('compare-box').hidden) $('compare').src = '/compare.jpg?t=' + Date.now();
   }, 400);
-  for (const k of ['an_scale', 'an_bound']) {
+  for (const k of ['an_scale', 'an_bound', 'threshold']) {
     $(k).addEventListener('change', () => sendConfig({ [k]: Number($(k).value) }));
   }
   makeChart();

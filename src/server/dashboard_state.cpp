@@ -106,8 +106,14 @@ Result<nlohmann::json> DashboardState::request_config(const nlohmann::json& body
   std::lock_guard lock(m_);
   AnParams next = pending_.value_or(active_);
   std::optional<Method> compare = compare_;
+  std::optional<double> threshold;
   for (const auto& [key, value] : body.items()) {
-    if (key == "compare") {
+    if (key == "threshold") {
+      // The alert threshold: what counts as an anomaly event. It changes no pixel.
+      if (!value.is_number() || !(value.get<double>() >= 0 && value.get<double>() <= 1))
+        return make_error("threshold must be a number in [0, 1]");
+      threshold = value.get<double>();
+    } else if (key == "compare") {
       if (value.is_null()) {
         compare.reset();
         continue;
@@ -130,7 +136,8 @@ Result<nlohmann::json> DashboardState::request_config(const nlohmann::json& body
         next.an_bound = v;
       }
     } else {
-      return make_error("unknown setting '" + key + "' (method, an_scale, an_bound, compare)");
+      return make_error("unknown setting '" + key +
+                        "' (method, an_scale, an_bound, compare, threshold)");
     }
   }
   if (Status s = validate(next); !s) return s.error();
@@ -146,7 +153,9 @@ Result<nlohmann::json> DashboardState::request_config(const nlohmann::json& body
   pending_ = next;
   if (compare != compare_) compare_jpeg_.clear();
   compare_ = compare;
+  if (threshold) threshold_ = *threshold;
   nlohmann::json out = config_json(next);
+  out["threshold"] = threshold_;
   out["compare"] = compare ? nlohmann::json(std::string(method_name(*compare))) : nlohmann::json();
   return out;
 }
@@ -199,6 +208,8 @@ nlohmann::json DashboardState::status() const {
             {"detect", last_.detect_ms},
             {"anonymize", last_.anonymize_ms},
             {"jpeg", last_.jpeg_ms}}},
+          // The order of the pipeline, for showing the stages as they run.
+          {"stage_order", {"decode", "detect", "anonymize", "jpeg"}},
           {"viewers", viewers_},
           {"vad", vad},
           {"events", events_total_}};
@@ -233,7 +244,7 @@ nlohmann::json DashboardState::scores(size_t max_points) const {
     out.push_back({{"snippet", scores_[i].snippet},
                    {"frame", scores_[i].frame},
                    {"score", scores_[i].score}});
-  return {{"threshold", threshold_}, {"points", out}};
+  return {{"threshold", threshold_}, {"fps", source_fps_}, {"points", out}};
 }
 
 std::string DashboardState::metrics() const {
