@@ -191,3 +191,148 @@ TEST(Tiles, BoxesComeBackInFrameCoordinatesAndDuplicatesMerge) {
 
 }  // namespace
 }  // namespace la3d
+
+namespace la3d {
+namespace {
+
+// N frames in memory, each filled with its index; fails to decode frame `fail_at` (-1: never).
+class MemorySource final : public VideoSource {
+ public:
+  MemorySource(int n, int fail_at = -1) : n_(n), fail_at_(fail_at) {}
+  Result<bool> read(cv::Mat& frame) override {
+    if (next_ == fail_at_) return make_error("decode failed at " + std::to_string(next_));
+    if (next_ >= n_) return false;
+    frame = cv::Mat(24, 32, CV_8UC3, cv::Scalar::all(next_++ % 256));
+    return true;
+  }
+  SourceKind kind() const override { return SourceKind::Video; }
+  cv::Size size() const override { return {32, 24}; }
+  Rational fps() const override { return {10, 1}; }
+  long long frame_count() const override { return n_; }
+  std::string description() const override { return "memory"; }
+  std::string audio_url() const override { return ""; }
+
+ private:
+  int n_, fail_at_, next_ = 0;
+};
+
+FramePipeline no_an_pipeline() {
+  PipelineOptions o;
+  o.an.method = Method::NoAn;
+  return FramePipeline(o, nullptr);
+}
+
+// What the consumer saw: each frame's index and the value its pixels carry.
+struct Seen {
+  std::vector<long long> index;
+  std::vector<int> value;
+};
+
+class Stream : public ::testing::TestWithParam<size_t> {};
+
+// Sequential (depth 0) and overlapped runs hand on every frame, once, in order, with its pixels.
+TEST_P(Stream, EveryFrameOnceInOrder) {
+  MemorySource source(300);
+  auto pipeline = no_an_pipeline();
+  Seen seen;
+  StreamOptions o;
+  o.queue_depth = GetParam();
+  auto n = run_stream(
+      source, pipeline,
+      [&](const cv::Mat& f, const FrameReport&, long long i) -> Status {
+        seen.index.push_back(i);
+        seen.value.push_back(f.at<cv::Vec3b>(0, 0)[0]);
+        return Ok{};
+      },
+      {}, o);
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(n.value(), 300);
+  ASSERT_EQ(seen.index.size(), 300u);
+  for (int k = 0; k < 300; ++k) {
+    EXPECT_EQ(seen.index[k], k);
+    EXPECT_EQ(seen.value[k], k % 256);
+  }
+}
+
+// The first error of any stage stops them all and is the result; nothing after it is handed on.
+TEST_P(Stream, AnErrorInAnyStageStopsTheStream) {
+  StreamOptions o;
+  o.queue_depth = GetParam();
+  {  // the consumer fails at frame 50
+    MemorySource source(1000);
+    auto pipeline = no_an_pipeline();
+    long long last = -1;
+    auto n = run_stream(
+        source, pipeline,
+        [&](const cv::Mat&, const FrameReport&, long long i) -> Status {
+          last = i;
+          if (i == 50) return make_error("disk full");
+          return Ok{};
+        },
+        {}, o);
+    ASSERT_FALSE(n.ok());
+    EXPECT_EQ(n.error().message, "disk full");
+    EXPECT_EQ(last, 50);
+  }
+  {  // the source fails at frame 70: frames before it may be handed on, none after
+    MemorySource source(1000, 70);
+    auto pipeline = no_an_pipeline();
+    long long last = -1;
+    auto n = run_stream(
+        source, pipeline,
+        [&](const cv::Mat&, const FrameReport&, long long i) -> Status {
+          last = i;
+          return Ok{};
+        },
+        {}, o);
+    ASSERT_FALSE(n.ok());
+    EXPECT_NE(n.error().message.find("decode failed at 70"), std::string::npos);
+    EXPECT_LT(last, 70);
+  }
+  {  // the detector fails at frame 30: that frame is never handed on, nor any after it
+    MemorySource source(1000);
+    int calls = 0;
+    PipelineOptions p;
+    p.an.method = Method::Mask;
+    FramePipeline pipeline(p, std::make_unique<ScriptedDetector>(cv::Rect(0, 0, 5, 5), 30, &calls));
+    long long last = -1;
+    auto n = run_stream(
+        source, pipeline,
+        [&](const cv::Mat&, const FrameReport&, long long i) -> Status {
+          last = i;
+          return Ok{};
+        },
+        {}, o);
+    ASSERT_FALSE(n.ok());
+    EXPECT_NE(n.error().message.find("scripted failure"), std::string::npos);
+    EXPECT_EQ(last, 29);
+  }
+}
+
+// `stop` is asked before each frame; what was started before it is still handed on.
+TEST_P(Stream, StopEndsItAfterTheFramesStarted) {
+  MemorySource source(1000);
+  auto pipeline = no_an_pipeline();
+  StreamOptions o;
+  o.queue_depth = GetParam();
+  long long started = 0, handed = 0;
+  auto n = run_stream(
+      source, pipeline,
+      [&](const cv::Mat&, const FrameReport&, long long) -> Status {
+        ++handed;
+        return Ok{};
+      },
+      [&] { return started++ >= 40; }, o);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n.value(), 40);
+  EXPECT_EQ(handed, 40);
+}
+
+INSTANTIATE_TEST_SUITE_P(Depth, Stream, ::testing::Values(size_t(0), size_t(1), size_t(4)),
+                         [](const auto& info) {
+                           return info.param == 0 ? std::string("Sequential")
+                                                  : "Overlapped" + std::to_string(info.param);
+                         });
+
+}  // namespace
+}  // namespace la3d

@@ -212,7 +212,8 @@ Result<long long> run_overlapped(VideoSource& source, FramePipeline& pipeline,
       error = d->error;
       break;
     }
-    auto report = pipeline.process(d->frame, index);
+    // Nothing may unwind past the joinable threads below (std::terminate).
+    auto report = guarded("processing", [&] { return pipeline.process(d->frame, index); });
     if (!report) {
       error = report.error();
       break;
