@@ -228,6 +228,18 @@ struct Seen {
   std::vector<int> value;
 };
 
+// Runs the stream with a consumer that notes the last index handed on.
+Result<long long> run_noting_last(VideoSource& source, FramePipeline& pipeline,
+                                  const StreamOptions& o, long long& last) {
+  return run_stream(
+      source, pipeline,
+      [&](const cv::Mat&, const FrameReport&, long long i) -> Status {
+        last = i;
+        return Ok{};
+      },
+      {}, o);
+}
+
 class Stream : public ::testing::TestWithParam<size_t> {};
 
 // Sequential (depth 0) and overlapped runs hand on every frame, once, in order, with its pixels.
@@ -278,13 +290,7 @@ TEST_P(Stream, AnErrorInAnyStageStopsTheStream) {
     MemorySource source(1000, 70);
     auto pipeline = no_an_pipeline();
     long long last = -1;
-    auto n = run_stream(
-        source, pipeline,
-        [&](const cv::Mat&, const FrameReport&, long long i) -> Status {
-          last = i;
-          return Ok{};
-        },
-        {}, o);
+    auto n = run_noting_last(source, pipeline, o, last);
     ASSERT_FALSE(n.ok());
     EXPECT_NE(n.error().message.find("decode failed at 70"), std::string::npos);
     EXPECT_LT(last, 70);
@@ -296,13 +302,7 @@ TEST_P(Stream, AnErrorInAnyStageStopsTheStream) {
     p.an.method = Method::Mask;
     FramePipeline pipeline(p, std::make_unique<ScriptedDetector>(cv::Rect(0, 0, 5, 5), 30, &calls));
     long long last = -1;
-    auto n = run_stream(
-        source, pipeline,
-        [&](const cv::Mat&, const FrameReport&, long long i) -> Status {
-          last = i;
-          return Ok{};
-        },
-        {}, o);
+    auto n = run_noting_last(source, pipeline, o, last);
     ASSERT_FALSE(n.ok());
     EXPECT_NE(n.error().message.find("scripted failure"), std::string::npos);
     EXPECT_EQ(last, 29);
