@@ -39,10 +39,11 @@ void edge_patches(const cv::Mat& frame, std::span<const Instance> inst, const An
 
 void blur_patches(const cv::Mat& frame, std::span<const Instance> inst, const AnParams& p,
                   Patches& out) {
-  // Each box is blurred from a continuous copy of itself grown by the kernel radius (clipped to the
-  // frame). Box pixels then see exactly the neighbours and frame-edge reflection the whole-frame
-  // blur sees. Filtering the ROI in place is NOT exact: OpenCV 4.6 takes another code path for a
-  // submatrix and differs by 1 on some pixels (measured), hence the copy.
+  // Each box is blurred from itself grown by the kernel radius (clipped to the frame), as an
+  // isolated image. Box pixels then see exactly the neighbours and frame-edge reflection the
+  // whole-frame blur sees. Without BORDER_ISOLATED, OpenCV 4.6 takes another code path for a
+  // submatrix and differs by 1 on some pixels (measured); with it, the bit-exact path runs on the
+  // submatrix as on a copy, without the copy.
   const cv::Size k(p.blur_kernel, p.blur_kernel);
   const int radius = p.blur_kernel / 2;
   const cv::Rect frame_rect({0, 0}, frame.size());
@@ -52,7 +53,8 @@ void blur_patches(const cv::Mat& frame, std::span<const Instance> inst, const An
         cv::Rect(b.x - radius, b.y - radius, b.width + 2 * radius, b.height + 2 * radius) &
         frame_rect;
     cv::Mat blurred;
-    cv::GaussianBlur(frame(grown).clone(), blurred, k, p.blur_sigma, p.blur_sigma);
+    cv::GaussianBlur(frame(grown), blurred, k, p.blur_sigma, p.blur_sigma,
+                     cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
     out[i] = blurred(b - grown.tl());
   }
 }
@@ -88,10 +90,6 @@ void pixelization_patches(const cv::Mat& frame, std::span<const Instance> inst, 
   }
 }
 
-// The adaptive methods treat each crop as an isolated image (borders reflect inside the crop).
-cv::Mat isolated_crop(const cv::Mat& frame, const Instance& inst) {
-  return frame(inst.box).clone();
-}
 
 double instance_r(const Instance& inst, cv::Size frame, const AnParams& p) {
   return p.an_scale * scale_factor(strength_percent(inst.area, frame), p.scaler);
@@ -100,7 +98,9 @@ double instance_r(const Instance& inst, cv::Size frame, const AnParams& p) {
 void adaptive_patches(const cv::Mat& frame, std::span<const Instance> inst, const AnParams& p,
                       Patches& out) {
   for (size_t i = 0; i < inst.size(); ++i) {
-    const cv::Mat crop = isolated_crop(frame, inst[i]);
+    // The adaptive methods treat each crop as an isolated image (borders reflect inside the crop:
+    // BORDER_ISOLATED below; resizes read nothing outside their input).
+    const cv::Mat crop = frame(inst[i].box);
     const cv::Size sz = crop.size();
     const double r = instance_r(inst[i], frame.size(), p);
     BlurSpec blur;
@@ -125,7 +125,8 @@ void adaptive_patches(const cv::Mat& frame, std::span<const Instance> inst, cons
       default:
         continue;
     }
-    cv::GaussianBlur(crop, out[i], blur.ksize, blur.sigma_x, blur.sigma_y, cv::BORDER_REFLECT_101);
+    cv::GaussianBlur(crop, out[i], blur.ksize, blur.sigma_x, blur.sigma_y,
+                     cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
   }
 }
 
