@@ -300,6 +300,17 @@ TEST(Cli, FpsResamplesTheVideo) {
             2);
 }
 
+// More threads than cores are not asked of OpenCV's TBB, which would print its own warning.
+TEST(Cli, ThreadsAboveTheCoresSayNothingForeign) {
+  TempDir d;
+  write_image(d / "p.png", {1280, 720});
+  write_detections(d / "det.jsonl", 1, {1280, 720}, "[10, 10, 400, 700]");
+  auto r = la3d("anonymize " + quote(d / "p.png") + " -o " + quote(d / "o.png") +
+                " --method blur --threads 256 --detections " + quote(d / "det.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, (d / "o.png").string() + "\n");
+}
+
 TEST(Cli, UsageNamesTheProgramAndUnknownCommandsAreNamed) {
   auto u = run(std::string(LA3D_BINARY) + " frobnicate");
   EXPECT_EQ(u.exit_code, 2);

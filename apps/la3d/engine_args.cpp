@@ -168,7 +168,8 @@ void add_engine_options(CLI::App& app, EngineArgs& a, const std::string& thresho
                  "when detection fails on a frame: fail, or mask-frame (cover the whole frame)")
       ->check(CLI::IsMember({"fail", "mask-frame"}))
       ->capture_default_str();
-  app.add_option("--threads", a.threads, "worker threads for OpenCV (0 = all cores)")
+  app.add_option("--threads", a.threads,
+                 "worker threads for OpenCV (0 = all cores; at most the number of cores)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
 }
@@ -273,7 +274,9 @@ Result<Engine> build_engine(const EngineArgs& a) {
       a.motion_guard || a.camera == "fixed" || (a.camera.empty() && a.detections_file.empty());
   if (e.detector && guarded) e.detector = make_motion_guard(std::move(e.detector), guard);
   if (Status s = FramePipeline::check(o, e.detector.get()); !s) return s.error();
-  if (a.threads > 0) cv::setNumThreads(a.threads);
+  // Debian's OpenCV runs on TBB, which prints its own warning (on stderr, outside la3d's one-line
+  // contract) when asked for more workers than cores, and would not use them anyway.
+  if (a.threads > 0) cv::setNumThreads(std::min(a.threads, cv::getNumberOfCPUs()));
   return e;
 }
 
