@@ -249,6 +249,9 @@ TEST(Cli, ExistingOutputsNeedOverwriteOrAreSkipped) {
   fs::create_directories(d / "in");
   fs::copy_file(d / "p.png", d / "in" / "p.png");
   fs::copy_file(d / "q.png", d / "in" / "q.png");
+  // A skipped input is not even read: a damaged one whose output exists does not stop the run.
+  { std::ofstream(d / "in" / "r.png") << "damaged"; }
+  { std::ofstream(d / "out" / "r.png") << "kept too"; }
   auto n = la3d("anonymize " + quote(d / "in") + " -o " + quote(d / "out") +
                 " --method no-an --no-clobber --json");
   ASSERT_EQ(n.exit_code, 0) << n.out;
@@ -259,8 +262,10 @@ TEST(Cli, ExistingOutputsNeedOverwriteOrAreSkipped) {
   const auto j =
       nlohmann::json::parse(n.out.substr(json_start, n.out.find('\n', json_start) - json_start));
   EXPECT_EQ(j["outputs"], nlohmann::json::array({(d / "out" / "q.png").string()}));
-  ASSERT_EQ(j["skipped"].size(), 1u);
+  ASSERT_EQ(j["skipped"].size(), 2u);
   EXPECT_EQ(j["skipped"][0]["path"], (d / "in" / "p.png").string());
+  EXPECT_EQ(j["skipped"][1]["path"], (d / "in" / "r.png").string());
+  EXPECT_EQ(la3d::read_file(d / "out" / "r.png").value(), "kept too");
   EXPECT_NE(j["skipped"][0]["why"].get<std::string>().find("exists"), std::string::npos);
   EXPECT_EQ(j["frames"], 1);
   EXPECT_EQ(j["method"], "no-an");

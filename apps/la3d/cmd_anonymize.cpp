@@ -202,30 +202,43 @@ class Runner {
 
   // Images count as frames of one sequence (a folder's sorted images), for --detections.
   Status run_image(const Job& job) {
+    // The output and the overwrite rule before the image is read (a --no-clobber re-run over a
+    // large folder reads nothing), unless its name needs the image's size (-s without -is).
+    std::optional<fs::path> out;
+    auto decide = [&](cv::Size size) -> Result<bool> {  // false: skipped
+      auto o = output_path(a_, job, size);
+      if (!o) return o.error();
+      out = o.value();
+      if (!out) return true;
+      auto take = take_output(job, *out);
+      if (take && !take.value()) ++image_index_;  // the next image keeps its --detections place
+      return take;
+    };
+    const bool name_needs_size = a_.save && !input_size_;
+    if (!name_needs_size) {
+      auto go = decide(input_size_.value_or(cv::Size()));
+      if (!go) return go.error();
+      if (!go.value()) return Ok{};
+    }
     const auto t0 = std::chrono::steady_clock::now();
     auto img = read_image(job.input);
     if (!img) return img.error();
     const double decode_ms = ms_since(t0);
-    auto out = output_path(a_, job, input_size_.value_or(img->size()));
-    if (!out) return out.error();
-    if (*out) {
-      auto take = take_output(job, **out);
-      if (!take) return take.error();
-      if (!take.value()) {
-        ++image_index_;  // the next image keeps its place in a --detections sequence
-        return Ok{};
-      }
+    if (name_needs_size) {
+      auto go = decide(img->size());
+      if (!go) return go.error();
+      if (!go.value()) return Ok{};
     }
     pipeline_.start_sequence();  // nothing seen in one image may be held into the next
     auto report = pipeline_.process(img.value(), image_index_);
     if (!report) return report.error();
     report->decode_ms = decode_ms;
     if (Status s = account(img.value(), report.value(), image_index_++); !s) return s;
-    if (*out) {
+    if (out) {
       const auto t1 = std::chrono::steady_clock::now();
-      if (Status s = write_image(**out, img.value(), 95, &batch_); !s) return s;
+      if (Status s = write_image(*out, img.value(), 95, &batch_); !s) return s;
       totals_.encode.push_back(ms_since(t1));
-      written_.push_back(**out);
+      written_.push_back(*out);
     }
     if (a_.preview) cv::waitKey(0);
     return Ok{};
