@@ -269,6 +269,16 @@ TEST(Cli, ExistingOutputsNeedOverwriteOrAreSkipped) {
   EXPECT_NE(j["skipped"][0]["why"].get<std::string>().find("exists"), std::string::npos);
   EXPECT_EQ(j["frames"], 1);
   EXPECT_EQ(j["method"], "no-an");
+  // The detections file follows the same rule (it cannot be skipped: refused unless -y).
+  { std::ofstream(d / "det.jsonl") << "precious"; }
+  auto det = la3d("anonymize " + quote(d / "p.png") + " -o " + quote(d / "o2.png") +
+                  " --method no-an --save-detections " + quote(d / "det.jsonl"));
+  EXPECT_EQ(det.exit_code, 1);
+  EXPECT_NE(det.out.find("the --save-detections file " + (d / "det.jsonl").string() + " exists"),
+            std::string::npos)
+      << det.out;
+  EXPECT_EQ(la3d::read_file(d / "det.jsonl").value(), "precious");
+  EXPECT_FALSE(fs::exists(d / "o2.png"));
   // -y and --no-clobber contradict each other.
   EXPECT_EQ(la3d("anonymize " + quote(d / "in") + " -o " + quote(d / "out") +
                  " --method no-an -y --no-clobber")

@@ -95,6 +95,12 @@ struct Skipped {
   std::string path, why;
 };
 
+// The overwrite rule, for every file a run writes: an existing one stands in the way unless -y.
+bool in_the_way(const AnonymizeArgs& a, const fs::path& path) {
+  std::error_code ec;
+  return !a.overwrite && fs::exists(path, ec);
+}
+
 // The jobs of a run, in order; files of a folder that are not media go to `skipped`.
 Result<std::vector<Job>> plan_jobs(const AnonymizeArgs& a, const std::vector<std::string>& inputs,
                                    std::vector<Skipped>& skipped) {
@@ -191,8 +197,7 @@ class Runner {
   // job (recorded with why), an error when the file exists and -y was not given.
   Result<bool> take_output(const Job& job, const fs::path& out) {
     if (Status s = claims_.claim(out, "the output"); !s) return s.error();
-    std::error_code ec;
-    if (a_.overwrite || !fs::exists(out, ec)) return true;
+    if (!in_the_way(a_, out)) return true;
     if (!a_.no_clobber)
       return make_error("the output " + out.string() +
                         " exists (-y overwrites it, --no-clobber skips it)");
@@ -405,8 +410,7 @@ int run_anonymize(const AnonymizeArgs& a) {
   if (!a.save_detections.empty()) {
     if (Status s = claims.claim(a.save_detections, "the --save-detections file"); !s)
       return fail(s.error().message);
-    std::error_code ec;
-    if (!a.overwrite && fs::exists(a.save_detections, ec))
+    if (in_the_way(a, a.save_detections))
       return fail("the --save-detections file " + a.save_detections + " exists (-y overwrites it)");
     auto w = DetectionsWriter::open(a.save_detections);
     if (!w) return fail(w.error().message);
