@@ -1,5 +1,5 @@
 // The TF.js -> ONNX converter: a tiny graph checked against a naive TF-semantics convolution (no
-// download needed), and the four embedded models against outputs of TF.js itself (fixtures made by
+// download needed), and the embedded models against outputs of TF.js itself (fixtures made by
 // scripts/tfjs-reference.cjs), run through OpenCV's dnn as la3d runs them.
 #include <gtest/gtest.h>
 
@@ -210,7 +210,8 @@ TEST_P(EmbeddedModel, MatchesTfjs) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, EmbeddedModel,
-                         ::testing::Values("nanodet", "centernet", "blazeface-back", "selfie"),
+                         ::testing::Values("nanodet", "centernet", "blazeface-back", "selfie",
+                                           "faceres"),
                          [](const auto& info) {
                            std::string n = info.param;
                            std::replace(n.begin(), n.end(), '-', '_');

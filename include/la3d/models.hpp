@@ -46,7 +46,7 @@ Result<OnnxModel> import_onnx_for_opencv(const std::filesystem::path& onnx_path,
 std::filesystem::path default_cache_dir();
 
 struct InstalledModel {
-  std::string name;     // nanodet, centernet, blazeface-back, selfie
+  std::string name;     // nanodet, centernet, blazeface-back, selfie, faceres
   std::string task;     // what the model is for, one line
   std::string classes;  // what it reports: "80 COCO classes", "face", ...
   std::filesystem::path onnx, tfjs_json;
@@ -74,7 +74,7 @@ Result<ConvertOptions> embedded_convert_options(const std::string& name);
 
 // What is installed, checksums verified; an error names what is missing or damaged.
 Result<std::vector<InstalledModel>> installed_models(const std::filesystem::path& cache_dir);
-// One installed model, only its own checksum verified (detectors load one or two of the four).
+// One installed model, only its own checksum verified (a command loads one or two of them).
 Result<InstalledModel> installed_model(const std::filesystem::path& cache_dir,
                                        const std::string& name);
 

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 // Bumped whenever the converter's output changes, so that installed models are converted again.
-constexpr int kConverterVersion = 4;
+constexpr int kConverterVersion = 5;
 
 struct ModelSpec {
   const char* name;
@@ -48,6 +48,11 @@ const std::vector<ModelSpec>& specs() {
        {"tower_0/keypoints", "tower_0/wh"}},
       {"blazeface-back", "face detector (BlazeFace, back camera)", "face", {}},
       {"selfie", "person segmentation (MediaPipe selfie)", "person silhouette (mask)", {}},
+      // la3d privacy's face attacker: who the face is, and how old and which gender it looks.
+      {"faceres",
+       "face description (FaceRes: identity, age, gender)",
+       "1024-d face descriptor, age, gender",
+       {}},
   };
   return kSpecs;
 }

@@ -473,6 +473,7 @@ class Converter {
   Status convert_split(const TfNode& n, Value& x, const Tensor& sizes, int64_t axis);
   Status convert_pad(const TfNode& n, const Inputs& in);
   Status convert_conv_transpose(const TfNode& n, const Inputs& in);
+  Status convert_matmul(const TfNode& n, const Inputs& in);
 
   const TfGraph& g_;
   onnx::ModelProto model_;
@@ -616,13 +617,30 @@ Status Converter::convert(const TfNode& n) {
     if (!axes) return axes.error();
     std::set<int64_t> ax;
     for (int64_t k = 0; k < axes->size(); ++k) ax.insert((int64_t(axes->at(k)) + 4) % 4);
-    if (in[0]->shape.size() != 4 || ax != std::set<int64_t>{1, 2} || !attr_b(n, "keep_dims"))
-      return make_error("Mean " + n.name + ": only the spatial mean with keep_dims is supported");
+    if (in[0]->shape.size() != 4 || ax != std::set<int64_t>{1, 2})
+      return make_error("Mean " + n.name + ": only the spatial mean of a 4-d tensor is supported");
     const std::string out = fresh("gap");
     add_node("GlobalAveragePool", {stored(*in[0], kNchw)}, {out});
     Shape shape = in[0]->shape;
     shape[1] = shape[2] = 1;
-    set_dynamic(n.name, out, shape, kNchw);
+    if (attr_b(n, "keep_dims")) {
+      set_dynamic(n.name, out, shape, kNchw);
+      return Ok{};
+    }
+    // Without keep_dims the pooled [N, C, 1, 1] becomes [N, C] (an embedding head's input).
+    const std::string flat = fresh("flatten");
+    attr_int(add_node("Flatten", {out}, {flat}), "axis", 1);
+    set_dynamic(n.name, flat, {shape[0], shape[3]}, identity(2));
+    return Ok{};
+  }
+  if (op == "MatMul" || op == "_FusedMatMul") return convert_matmul(n, in);
+  if (op == "Softmax") {
+    // TF's softmax is over the last axis; only [N, C] (classifier heads) is needed so far.
+    if (in[0]->is_const() || in[0]->shape.size() != 2)
+      return make_error("Softmax " + n.name + ": only a 2-d [N, C] input is supported");
+    const std::string out = fresh("softmax");
+    attr_int(add_node("Softmax", {stored(*in[0], identity(2))}, {out}), "axis", 1);
+    set_dynamic(n.name, out, in[0]->shape, identity(2));
     return Ok{};
   }
   if (op == "ResizeBilinear" || op == "ResizeNearestNeighbor") return convert_resize(n, in);
@@ -757,6 +775,42 @@ Status Converter::convert_conv(const TfNode& n, const Inputs& in) {
   return Ok{};
 }
 
+// x [N, K] times a constant weight [K, M] (plus bias and activations when fused) becomes ONNX Gemm
+// with the weight stored [M, K] and transB: the form of a fully connected layer OpenCV reads as
+// its InnerProduct.
+Status Converter::convert_matmul(const TfNode& n, const Inputs& in) {
+  Value& x = *in[0];
+  if (x.is_const() || x.shape.size() != 2)
+    return make_error(n.op + " " + n.name + ": only a 2-d input times a constant is supported");
+  if (attr_b(n, "transpose_a"))
+    return make_error(n.op + " " + n.name + ": transpose_a is not supported");
+  auto w = const_input(n, 1);
+  if (!w) return w.error();
+  if (w->shape.size() != 2) return make_error(n.name + ": weight is not 2-d");
+  // Stored [M, K]: TF's [K, M] transposed, or as it is when TF already multiplies by its transpose.
+  const Tensor weight = attr_b(n, "transpose_b") ? w.value() : models::transpose(w.value(), {1, 0});
+  if (weight.shape[1] != x.shape[1])
+    return make_error(n.name + ": weight " + str(w->shape) + " does not fit input " + str(x.shape));
+  std::vector<std::string> gemm_in{stored(x, identity(2)), initializer(weight, "weight")};
+  std::vector<std::string> activations;
+  size_t next_arg = 2;
+  for (const std::string& fo : attr_list_s(n, "fused_ops")) {
+    if (fo == "BiasAdd") {
+      auto bias = const_input(n, next_arg++);
+      if (!bias) return bias.error();
+      gemm_in.push_back(initializer(bias.value(), "bias"));
+    } else {
+      activations.push_back(fo);
+    }
+  }
+  std::string out = fresh("gemm");
+  attr_int(add_node("Gemm", gemm_in, {out}), "transB", 1);
+  for (const std::string& a : activations)
+    if (Status s = convert_activation(a, n, out); !s) return s;
+  set_dynamic(n.name, out, {x.shape[0], weight.shape[0]}, identity(2));
+  return Ok{};
+}
+
 Status Converter::convert_conv_transpose(const TfNode& n, const Inputs& in) {
   auto out_shape = const_input(n, 0);
   auto filter = const_input(n, 1);
@@ -819,6 +873,18 @@ Status Converter::convert_elementwise(const TfNode& n, const Inputs& in) {
     return make_error(n.op + " " + n.name +
                       ": broadcasting a tensor to a higher rank is not supported");
   const Perm perm = lead->perm;
+  // max(x, c) / min(x, c) with a scalar c: OpenCV 4.6 reads Max/Min only between two computed
+  // tensors, so the bound becomes a one-sided Clip (attribute form, as for Relu6).
+  if ((n.op == "Maximum" || n.op == "Minimum") && in.size() == 2) {
+    const Value* c = in[0]->is_const() ? in[0] : in[1]->is_const() ? in[1] : nullptr;
+    if (c && c->constant->size() == 1) {
+      const std::string out = fresh("clip");
+      auto* clip = add_node("Clip", {stored(const_cast<Value&>(*lead), perm)}, {out});
+      attr_float(clip, n.op == "Maximum" ? "min" : "max", float(c->constant->at(0)));
+      set_dynamic(n.name, out, shape, perm);
+      return Ok{};
+    }
+  }
   auto operand = [&](Value* v) {
     return v->is_const() ? broadcast_const(*v->constant, shape.size(), perm) : stored(*v, perm);
   };
