@@ -115,6 +115,18 @@ struct ServeArgs {
 void add_serve_command(CLI::App& app, ServeArgs& args);
 int run_serve(const ServeArgs& args);
 
+struct PrivacyArgs {
+  EngineArgs engine;
+  std::vector<std::string> inputs;
+  std::string methods = "all";
+  int every = 25;  // videos: every K-th frame
+  std::string json, reid_model;
+  double face_threshold = 0.5, person_threshold = 0.4;
+  bool quiet = false;
+};
+void add_privacy_command(CLI::App& app, PrivacyArgs& args);
+int run_privacy(const PrivacyArgs& args);
+
 // Exit statuses, as the README and --help list them.
 inline constexpr int kExitError = 1;      // a runtime failure, named on stderr
 inline constexpr int kExitUsage = 2;      // the command line itself is wrong
