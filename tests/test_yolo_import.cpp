@@ -73,3 +73,34 @@ TEST(YoloImport, FixedSizeMismatchAndNonModelsAreRefused) {
 
 }  // namespace
 }  // namespace la3d
+
+namespace la3d {
+namespace {
+
+// The ReID fixture (OSNet x0.25, random weights): `la3d models import` makes it loadable, and the
+// privacy command's ReID attacker gives PyTorch's embedding.
+TEST(ReidImport, OsnetLoadsInOpenCvAndMatchesPyTorch) {
+  const auto dir = std::filesystem::path(LA3D_SHARED_DIR) / "vectors" / "reid";
+  const auto onnx = dir / "osnet_x0_25_256x128_op12.onnx";
+  if (!std::filesystem::exists(onnx))
+    GTEST_SKIP() << "ReID fixture not found at " << dir << " (it lives in the shared research folder)";
+  EXPECT_ANY_THROW(cv::dnn::readNetFromONNX(onnx.string()));  // as exported: the fixture's README
+  auto model = import_onnx_for_opencv(onnx);
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  cv::dnn::Net net = cv::dnn::readNetFromONNX(model->bytes.data(), model->bytes.size());
+  const cv::Mat input = test::read_npy(dir / "osnet_x0_25_256x128_op12.onnx.input.npy");
+  const cv::Mat ref = test::read_npy(dir / "osnet_x0_25_256x128_op12.onnx.features.npy");
+  ASSERT_FALSE(input.empty());
+  ASSERT_EQ(ref.total(), 512u);
+  net.setInput(input);
+  const cv::Mat out = net.forward();
+  ASSERT_EQ(out.total(), ref.total());
+  double worst = 0;
+  for (size_t i = 0; i < ref.total(); ++i)
+    worst = std::max(worst, double(std::abs(out.ptr<float>()[i] - ref.ptr<float>()[i])));
+  EXPECT_LT(worst, 1e-4);
+  RecordProperty("worst_abs", std::to_string(worst));
+}
+
+}  // namespace
+}  // namespace la3d

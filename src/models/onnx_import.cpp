@@ -142,6 +142,9 @@ std::optional<Tensor> evaluate(const onnx::NodeProto& n, const std::vector<const
     }
     return r;
   }
+  // Identity of a constant (an exporter's alias of a shared weight, e.g. in OSNet) is that
+  // constant: OpenCV 4.6 cannot read an Identity whose input is an initializer.
+  if (op == "Identity" && in.size() == 1) return *in[0];
   if ((op == "Unsqueeze" || op == "Squeeze" || op == "Reshape" || op == "Flatten" ||
        op == "Identity") &&
       in[0]->size() <= 64) {
