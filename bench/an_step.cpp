@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   }
   la3d::AnParams p;
   p.method = method.value();
+  p.strength_reference = {};  // LA3D's pixels at any size, as its Python step computes them
   const la3d::Anonymizer an(p);
   std::vector<double> ms;
   cv::Mat work;

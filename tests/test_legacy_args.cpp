@@ -13,11 +13,33 @@ TEST(LegacyArgs, ReferenceSpellingBecomesTheAnonymizeCommand) {
       "0.5", "-v",  "-s",   "-od",           "results"};
   auto out = translate_legacy_args(in);
   ASSERT_TRUE(out.ok());
-  const std::vector<std::string> want{
-      "anonymize", "--input-type", "video",         "--input",    "x.mp4",  "--input-size",  "320",
-      "240",       "--method",     "adaptive_blur", "--classes",  "person", "--detect-size", "320",
-      "240",       "--threshold",  "0.25",          "--an-scale", "1.0",    "--an-bound",    "0.5",
-      "-v",        "-s",           "--out-dir",     "results"};
+  const std::vector<std::string> want{"anonymize",
+                                      "--input-type",
+                                      "video",
+                                      "--input",
+                                      "x.mp4",
+                                      "--input-size",
+                                      "320",
+                                      "240",
+                                      "--method",
+                                      "adaptive_blur",
+                                      "--classes",
+                                      "person",
+                                      "--detect-size",
+                                      "320",
+                                      "240",
+                                      "--threshold",
+                                      "0.25",
+                                      "--an-scale",
+                                      "1.0",
+                                      "--an-bound",
+                                      "0.5",
+                                      "-v",
+                                      "-s",
+                                      "--out-dir",
+                                      "results",
+                                      "--strength-reference",
+                                      "none"};
   EXPECT_EQ(out.value(), want);
 }
 
@@ -26,11 +48,13 @@ TEST(LegacyArgs, ReferenceSpellingGetsTheReferenceDefaults) {
   auto out = translate_legacy_args({"-if", "video", "-id", "x.mp4", "-fps", "5"});
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out.value(), (std::vector<std::string>{"anonymize", "--input-type", "video", "--input",
-                                                   "x.mp4", "--fps", "5", "--method", "mask"}));
+                                                   "x.mp4", "--fps", "5", "--method", "mask",
+                                                   "--strength-reference", "none"}));
   auto vad = translate_legacy_args({"-a", "an-ad", "-id", "x.mp4"});
   ASSERT_TRUE(vad.ok());
-  EXPECT_EQ(vad.value(), (std::vector<std::string>{"vad", "--head", "pel", "--dataset", "xd",
-                                                   "--input", "x.mp4", "--method", "mask"}));
+  EXPECT_EQ(vad.value(),
+            (std::vector<std::string>{"vad", "--head", "pel", "--dataset", "xd", "--input", "x.mp4",
+                                      "--method", "mask", "--strength-reference", "none"}));
   // Our own spelling keeps our defaults.
   auto modern = translate_legacy_args({"anonymize", "x.mp4"});
   ASSERT_TRUE(modern.ok());
@@ -50,14 +74,15 @@ TEST(LegacyArgs, VadModesBecomeTheVadCommand) {
                                     "-id", "x.mp4", "-anm", "mask", "-adt", "0.4", "-odt", "0.3",
                                     "-s", "-od", "res"});
   ASSERT_TRUE(out.ok());
-  EXPECT_EQ(out.value(),
-            (std::vector<std::string>{"vad", "--head", "mgfn", "--dataset", "ucf", "--input",
-                                      "x.mp4", "--method", "mask", "--threshold", "0.4",
-                                      "--detect-threshold", "0.3", "--out-dir", "res"}));
+  EXPECT_EQ(out.value(), (std::vector<std::string>{
+                             "vad", "--head", "mgfn", "--dataset", "ucf", "--input", "x.mp4",
+                             "--method", "mask", "--threshold", "0.4", "--detect-threshold", "0.3",
+                             "--out-dir", "res", "--strength-reference", "none"}));
   auto ad = translate_legacy_args({"-a", "ad", "-id", "x.mp4"});
   ASSERT_TRUE(ad.ok());
   EXPECT_EQ(ad.value(), (std::vector<std::string>{"vad", "--head", "pel", "--dataset", "xd",
-                                                  "--method", "no-an", "--input", "x.mp4"}));
+                                                  "--method", "no-an", "--input", "x.mp4",
+                                                  "--strength-reference", "none"}));
   EXPECT_FALSE(translate_legacy_args({"-a"}).ok());
   EXPECT_FALSE(translate_legacy_args({"-a", "dance"}).ok());
 }

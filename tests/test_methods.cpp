@@ -147,6 +147,7 @@ TEST_P(MethodMatchesDefinition, PixelExact) {
   const auto inst = scene(size);
   AnParams p;
   p.method = method;
+  p.strength_reference = {};  // LA3D's pixel semantics: the definition's exact outputs
   cv::Mat got = F.clone();
   Anonymizer(p).apply(got, inst);
   const cv::Mat want = reference(F, inst, p);
@@ -272,6 +273,7 @@ TEST(Methods, RoiShortcutsMatchWholeFrameOnRandomScenes) {
     for (Method method : {Method::Blur, Method::Pixelization, Method::Mask, Method::Edge}) {
       AnParams p;
       p.method = method;
+      p.strength_reference = {};
       p.blur_kernel = 2 * rng.uniform(0, 12) + 1;
       p.pixel_block = rng.uniform(1, 9);
       cv::Mat got = F.clone();
@@ -297,6 +299,55 @@ TEST(Methods, RoiShortcutsMatchWholeFrameOnRandomScenes) {
       ASSERT_EQ(cv::norm(got, want, cv::NORM_INF), 0)
           << method_name(method) << " " << size << " k=" << p.blur_kernel << " d=" << p.pixel_block;
     }
+  }
+}
+
+}  // namespace
+}  // namespace la3d
+
+namespace la3d {
+namespace {
+
+TEST(StrengthReference, FactorIsTheSmallerRatioAndNeverBelowOne) {
+  const cv::Size ref(320, 240);
+  EXPECT_DOUBLE_EQ(strength_factor({640, 480}, ref), 2.0);
+  EXPECT_DOUBLE_EQ(strength_factor({1920, 1080}, ref), 4.5);  // min(6, 4.5)
+  EXPECT_DOUBLE_EQ(strength_factor({160, 120}, ref), 1.0);
+  EXPECT_DOUBLE_EQ(strength_factor({3840, 2160}, {}), 1.0);  // none
+  AnParams p;
+  const AnParams big = at_frame_size(p, {1280, 960});  // factor 4
+  EXPECT_EQ(big.blur_kernel, 53);                      // 52 made odd
+  EXPECT_DOUBLE_EQ(big.blur_sigma, 40.0);
+  EXPECT_EQ(big.pixel_block, 16);
+  EXPECT_EQ(at_frame_size(p, {320, 240}).blur_kernel, 13);
+}
+
+// A 640x480 frame with the default reference is anonymized as LA3D would with kernel 27, sigma
+// 20 and block 8 (the definition's formulas with doubled base strengths), for every method that
+// has a strength.
+TEST(StrengthReference, LargerFramesGetTheDefinitionWithScaledBases) {
+  const cv::Size size(640, 480);
+  const cv::Mat F = test::textured_frame(size, 7);
+  cv::Mat1b m(size, uchar(0));
+  cv::ellipse(m, {320, 250}, {60, 150}, 0, 0, 360, 255, cv::FILLED);
+  const std::vector<Instance> inst{test::instance_from_full_mask(m)};
+  for (Method method : {Method::Blur, Method::Pixelization, Method::AdaptiveBlur,
+                        Method::AdaptiveFullBlur, Method::AdaptivePixelization}) {
+    AnParams scaled;
+    scaled.method = method;
+    AnParams exact = scaled;
+    exact.strength_reference = {};
+    exact.blur_kernel = 27;
+    exact.blur_sigma = 20;
+    exact.pixel_block = 8;
+    cv::Mat got = F.clone(), want = F.clone(), plain = F.clone();
+    Anonymizer(scaled).apply(got, inst);
+    Anonymizer(exact).apply(want, inst);
+    AnParams la3d_pixels = scaled;
+    la3d_pixels.strength_reference = {};
+    Anonymizer(la3d_pixels).apply(plain, inst);
+    EXPECT_EQ(cv::norm(got, want, cv::NORM_INF), 0) << method_name(method);
+    EXPECT_GT(cv::norm(got, plain, cv::NORM_INF), 0) << method_name(method);
   }
 }
 

@@ -83,7 +83,8 @@ TEST(ReidImport, OsnetLoadsInOpenCvAndMatchesPyTorch) {
   const auto dir = std::filesystem::path(LA3D_SHARED_DIR) / "vectors" / "reid";
   const auto onnx = dir / "osnet_x0_25_256x128_op12.onnx";
   if (!std::filesystem::exists(onnx))
-    GTEST_SKIP() << "ReID fixture not found at " << dir << " (it lives in the shared research folder)";
+    GTEST_SKIP() << "ReID fixture not found at " << dir
+                 << " (it lives in the shared research folder)";
   EXPECT_ANY_THROW(cv::dnn::readNetFromONNX(onnx.string()));  // as exported: the fixture's README
   auto model = import_onnx_for_opencv(onnx);
   ASSERT_TRUE(model.ok()) << model.error().message;

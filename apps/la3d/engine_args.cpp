@@ -21,6 +21,15 @@ Result<cv::Scalar> parse_colour(const std::string& s) {
   return cv::Scalar(b, g, r);
 }
 
+}  // namespace
+
+std::string strength_reference_name(cv::Size reference) {
+  if (reference.empty()) return "none";
+  return std::to_string(reference.width) + "x" + std::to_string(reference.height);
+}
+
+namespace {
+
 Result<cv::Size> parse_size(const std::vector<int>& v, const char* what) {
   if (v.size() != 2 || v[0] <= 0 || v[1] <= 0 || v[0] > 16384 || v[1] > 16384)
     return make_error(std::string(what) + " must be two positive integers W H (at most 16384)");
@@ -158,6 +167,10 @@ void add_engine_options(CLI::App& app, EngineArgs& a, const std::string& thresho
       ->capture_default_str();
   app.add_option("--blur-sigma", a.an.blur_sigma, "base Gaussian sigma")->capture_default_str();
   app.add_option("--block", a.an.pixel_block, "base pixelation block")->capture_default_str();
+  app.add_option("--strength-reference", a.strength_reference,
+                 "frame size the base strengths are meant for (WxH): larger frames get "
+                 "proportionally stronger kernels and blocks; none = LA3D's pixels at any size")
+      ->capture_default_str();
   app.add_option("--canny-low", a.an.canny_low, "Canny low threshold (edge)")
       ->capture_default_str();
   app.add_option("--canny-high", a.an.canny_high, "Canny high threshold (edge)")
@@ -184,6 +197,17 @@ Result<Engine> build_engine(const EngineArgs& a) {
   auto scaler = parse_scaler(a.scaler);
   if (!scaler) return scaler.error();
   o.an.scaler = scaler.value();
+  if (a.strength_reference == "none") {
+    o.an.strength_reference = cv::Size();
+  } else {
+    int w = 0, h = 0;
+    char x = 0, rest = 0;
+    if (std::sscanf(a.strength_reference.c_str(), "%d%c%d%c", &w, &x, &h, &rest) != 3 || x != 'x' ||
+        w <= 0 || h <= 0 || w > 16384 || h > 16384)
+      return make_error("--strength-reference must be WxH (e.g. 320x240) or none, not '" +
+                        a.strength_reference + "'");
+    o.an.strength_reference = cv::Size(w, h);
+  }
   auto colour = parse_colour(a.mask_colour);
   if (!colour) return colour.error();
   o.an.mask_colour = colour.value();

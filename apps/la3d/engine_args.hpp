@@ -9,6 +9,9 @@
 
 namespace la3d::cli {
 
+// "WxH", or "none" for an empty size: how --strength-reference spells its value.
+std::string strength_reference_name(cv::Size reference);
+
 struct EngineArgs {
   std::string method = "adaptive_blur";
   std::vector<int> input_size;  // -is W H
@@ -30,6 +33,7 @@ struct EngineArgs {
   AnParams an;  // numeric parameters are bound directly
   std::string scaler = "ln";
   std::string mask_colour = "#000000";
+  std::string strength_reference = strength_reference_name(AnParams{}.strength_reference);
   std::string on_detector_error = "fail";
   int threads = 0;
   bool allow_weak = false;  // run below the privacy floor, with a warning each run

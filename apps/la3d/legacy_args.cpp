@@ -31,9 +31,12 @@ Result<std::vector<std::string>> translate_legacy_args(const std::vector<std::st
   // default, as its -a defaults.
   if (mode.empty() && reference && !args.empty() && args.front().starts_with("-")) mode = "an";
   if (mode.empty()) return out;
-  // ... and the reference's defaults, where ours differ: the mask method.
+  // ... and the reference's defaults, where ours differ: the mask method, and LA3D's pixel
+  // strengths at any frame size.
   if (mode != "ad" && std::find(out.begin(), out.end(), "--method") == out.end())
     out.insert(out.end(), {"--method", "mask"});
+  if (std::find(out.begin(), out.end(), "--strength-reference") == out.end())
+    out.insert(out.end(), {"--strength-reference", "none"});
   if (mode == "an") {
     if (!out.empty() && out.front() == "anonymize") return out;
     out.insert(out.begin(), "anonymize");

@@ -50,7 +50,17 @@ struct AnParams {
   double an_scale = 1.0;  // a_m, CLI -anr
   double an_bound = 0.5;  // a_d, CLI -anl
   Scaler scaler = Scaler::Ln;
+  // LA3D's strengths (k0, sigma0, d/b0) are pixels tuned for 320x240 frames. On a larger frame
+  // they grow by min(W/Wr, H/Hr) (at least 1), so a 4K frame is hidden as well as LA3D's 320x240
+  // one. An empty size keeps LA3D's pixel semantics at any size (the reference's exact outputs).
+  cv::Size strength_reference{320, 240};
 };
+
+// The factor by which `frame` scales the base strengths: max(1, min(W/Wr, H/Hr)); 1 without a
+// reference.
+double strength_factor(cv::Size frame, cv::Size reference);
+// `p` with k0, sigma0 and the block scaled for `frame` (k0 rounded to the nearest odd integer).
+AnParams at_frame_size(const AnParams& p, cv::Size frame);
 
 // Checks ranges the formulas need (odd positive kernel, 0 < a_d <= 1, ...).
 Status validate(const AnParams& params);

@@ -90,7 +90,6 @@ void pixelization_patches(const cv::Mat& frame, std::span<const Instance> inst, 
   }
 }
 
-
 double instance_r(const Instance& inst, cv::Size frame, const AnParams& p) {
   return p.an_scale * scale_factor(strength_percent(inst.area, frame), p.scaler);
 }
@@ -136,25 +135,43 @@ Anonymizer::Anonymizer(AnParams params) : params_(params) {
   if (params_.method == Method::Mask) mask_lut_ = blend_lut(params_);
 }
 
+double strength_factor(cv::Size frame, cv::Size reference) {
+  if (reference.width <= 0 || reference.height <= 0) return 1.0;
+  return std::max(1.0, std::min(double(frame.width) / reference.width,
+                                double(frame.height) / reference.height));
+}
+
+AnParams at_frame_size(const AnParams& p, cv::Size frame) {
+  const double f = strength_factor(frame, p.strength_reference);
+  if (f == 1.0) return p;
+  AnParams out = p;
+  out.blur_kernel = int(std::lround(p.blur_kernel * f));
+  if (out.blur_kernel % 2 == 0) ++out.blur_kernel;
+  out.blur_sigma = p.blur_sigma * f;
+  out.pixel_block = std::max(1, int(std::lround(p.pixel_block * f)));
+  return out;
+}
+
 void Anonymizer::apply(cv::Mat& frame, std::span<const Instance> instances) const {
   if (params_.method == Method::NoAn || instances.empty() || frame.empty()) return;
   CV_Assert(frame.type() == CV_8UC3);
+  const AnParams p = at_frame_size(params_, frame.size());
   Patches patches(instances.size());
-  switch (params_.method) {
+  switch (p.method) {
     case Method::Mask:
       mask_patches(frame, instances, mask_lut_, patches);
       break;
     case Method::Edge:
-      edge_patches(frame, instances, params_, patches);
+      edge_patches(frame, instances, p, patches);
       break;
     case Method::Blur:
-      blur_patches(frame, instances, params_, patches);
+      blur_patches(frame, instances, p, patches);
       break;
     case Method::Pixelization:
-      pixelization_patches(frame, instances, params_, patches);
+      pixelization_patches(frame, instances, p, patches);
       break;
     default:
-      adaptive_patches(frame, instances, params_, patches);
+      adaptive_patches(frame, instances, p, patches);
       break;
   }
   for (size_t i = 0; i < instances.size(); ++i)
