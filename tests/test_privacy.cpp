@@ -8,6 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "la3d/io.hpp"
 #include "la3d/models.hpp"
 #include "la3d/privacy.hpp"
 #include "test_util.hpp"
@@ -97,6 +98,8 @@ TEST(PrivacyEvaluator, MetricsMatchHandCountsOnDrawnPeople) {
   EXPECT_EQ(r.persons, 3);
   EXPECT_DOUBLE_EQ(*r.chance.at("face_rank1"), 1.0 / 3);
   EXPECT_DOUBLE_EQ(*r.chance.at("reid_rank1_colour"), 1.0 / 3);
+  // Impostor pairs: descriptors [f,f,f,1] differ by |f1 - f2| sqrt(3) >= 60 sqrt(3): similarity 0.
+  EXPECT_DOUBLE_EQ(*r.chance.at("face_verification"), 0.0);
   ASSERT_EQ(r.methods.size(), 2u);
   const auto& none = r.methods[0].second;
   EXPECT_EQ(r.methods[0].first, "no-an");
@@ -224,6 +227,43 @@ TEST(PrivacyCommand, BadArgumentsFailWithOneLine) {
   r = test::la3d("privacy /usr/share/doc/opencv-doc/examples/data/messi5.jpg --methods frob");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("frob"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace la3d
+
+namespace la3d {
+namespace {
+
+// Two of the face-api group photos (3 and 4 people, counted by hand) with the real attackers:
+// the face finder gets most of the 7 faces, and an opaque mask over what CenterNet finds leaves
+// none of them findable.
+TEST(PrivacyCommand, GroupPhotosFacesFoundAndHidden) {
+  auto photos = sample_photos(default_cache_dir());
+  if (!photos) GTEST_SKIP() << photos.error().message;
+  test::TempDir dir;
+  const auto r = test::la3d("privacy " + test::quote(photos->at(0)) + " " +
+                            test::quote(photos->at(5)) +
+                            " --detector centernet --methods no-an,mask -q --json " +
+                            test::quote(dir / "p.json") + " --report " + test::quote(dir / "rep"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  // The report: the page, and each shown face as the original and as the mask left it.
+  const auto page = read_file(dir / "rep" / "index.html");
+  ASSERT_TRUE(page.ok());
+  EXPECT_NE(page->find("Face identification (rank-1)"), std::string::npos);
+  const cv::Mat original = cv::imread((dir / "rep" / "crops" / "0_original.png").string());
+  const cv::Mat masked = cv::imread((dir / "rep" / "crops" / "0_mask.png").string());
+  ASSERT_FALSE(original.empty());
+  ASSERT_EQ(masked.size(), original.size());
+  EXPECT_GT(cv::norm(original, masked, cv::NORM_L1), 0);
+  const json j = json::parse(std::ifstream(dir / "p.json"));
+  EXPECT_EQ(j["inputs"], 2);
+  EXPECT_GE(j["faces"].get<int>(), 6);  // of 7 by hand (3 + 4)
+  EXPECT_LE(j["faces"].get<int>(), 7);
+  EXPECT_DOUBLE_EQ(j["chance"]["face_rank1"].get<double>(), 1.0 / j["faces"].get<int>());
+  EXPECT_DOUBLE_EQ(j["methods"]["no-an"]["face_rank1"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["methods"]["mask"]["face_redetection"].get<double>(), 0.0);
+  EXPECT_LT(j["methods"]["mask"]["face_rank1"].get<double>(), 0.5);
 }
 
 }  // namespace

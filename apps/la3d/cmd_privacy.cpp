@@ -96,6 +96,26 @@ Result<PrivacyAttackers> load_attackers(const PrivacyArgs& a) {
   return at;
 }
 
+// How many faces and people the report shows side by side.
+constexpr size_t kReportFaces = 4, kReportPersons = 3;
+
+// The same place in the original and in each method's output, at most 240 px high.
+ReportCrop report_crop(const std::string& label, const cv::Mat& original,
+                       const std::vector<std::pair<std::string, cv::Mat>>& outputs, cv::Rect box) {
+  ReportCrop c{label, {}};
+  box &= cv::Rect({0, 0}, original.size());
+  auto shrink = [&](const cv::Mat& img) {
+    cv::Mat crop = img(box).clone();
+    if (crop.rows > 240)
+      cv::resize(crop, crop, {std::max(1, crop.cols * 240 / crop.rows), 240}, 0, 0, cv::INTER_AREA);
+    return crop;
+  };
+  c.versions.emplace_back("original", shrink(original));
+  for (const auto& [name, img] : outputs)
+    if (name != "no-an") c.versions.emplace_back(name, shrink(img));
+  return c;
+}
+
 std::string cell(const std::optional<double>& v, const char* fmt_spec = "{:.3f}") {
   return v ? fmt::format(fmt::runtime(fmt_spec), *v) : std::string("-");
 }
@@ -107,9 +127,9 @@ void print_table(const PrivacyReport& r) {
   };
   std::cout << fmt::format(
       "{} input(s), {} face(s), {} person(s) found on the originals | chance: face rank-1 {}, "
-      "gender {}, age MAE {} y, ReID rank-1 {}\n",
-      r.inputs, r.faces, r.persons, chance("face_rank1"), chance("gender_agreement"),
-      chance("age_mae"), chance("reid_rank1_colour"));
+      "verification (two different faces) {}, gender {}, age MAE {} y, ReID rank-1 {}\n",
+      r.inputs, r.faces, r.persons, chance("face_rank1"), chance("face_verification"),
+      chance("gender_agreement"), chance("age_mae"), chance("reid_rank1_colour"));
   std::cout << fmt::format(
       "{:<26} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6}\n", "method",
       "face", "person", "face", "face", "face", "gender", "age", "ReID", "colour", "SSIM", "PSNR");
@@ -142,6 +162,9 @@ void add_privacy_command(CLI::App& app, PrivacyArgs& a) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--json", a.json, "write the results as JSON to this file");
+  cmd->add_option("--report", a.report,
+                  "write an HTML report (table, a chart per metric, crops side by side) to this "
+                  "folder");
   cmd->add_option("--reid-model", a.reid_model,
                   "body re-identification ONNX model (input 1x3x256x128, e.g. OSNet imported with "
                   "la3d models import)");
@@ -182,6 +205,7 @@ int run_privacy(const PrivacyArgs& a) {
   FramePipeline pipeline(options, std::move(engine->detector));
   const auto t0 = std::chrono::steady_clock::now();
   size_t done = 0;
+  std::vector<ReportCrop> face_crops, person_crops;
   for (const fs::path& file : files.value()) {
     auto pictures = pictures_of(file, a.every);
     if (!pictures) return fail(pictures.error().message);
@@ -205,6 +229,7 @@ int run_privacy(const PrivacyArgs& a) {
       }
       if (Status s = eval.add_original(p.key, raw); !s)
         return fail(p.key + ": " + s.error().message);
+      std::vector<std::pair<std::string, cv::Mat>> outputs;
       for (const std::string& name : methods) {
         cv::Mat out = raw.clone();
         if (name != "no-an") {
@@ -215,6 +240,17 @@ int run_privacy(const PrivacyArgs& a) {
         }
         if (Status s = eval.add_anonymized(p.key, name, raw, out, hidden); !s)
           return fail(p.key + ": " + name + ": " + s.error().message);
+        if (!a.report.empty()) outputs.emplace_back(name, std::move(out));
+      }
+      if (!a.report.empty()) {
+        for (const cv::Rect& f : eval.faces(p.key))
+          if (face_crops.size() < kReportFaces)
+            face_crops.push_back(report_crop("face in " + fs::path(p.key).filename().string(), raw,
+                                             outputs, face_crop_box(f, raw.size())));
+        for (const cv::Rect& b : eval.persons(p.key))
+          if (person_crops.size() < kReportPersons)
+            person_crops.push_back(
+                report_crop("person in " + fs::path(p.key).filename().string(), raw, outputs, b));
       }
     }
     ++done;
@@ -227,6 +263,12 @@ int run_privacy(const PrivacyArgs& a) {
   if (!a.json.empty())
     if (Status s = write_file_atomically(a.json, r.to_json().dump(2) + "\n"); !s)
       return fail(s.error().message);
+  if (!a.report.empty()) {
+    face_crops.insert(face_crops.end(), person_crops.begin(), person_crops.end());
+    if (Status s = write_privacy_report(r, face_crops, a.report); !s)
+      return fail(s.error().message);
+    std::cerr << "la3d privacy: report in " << (fs::path(a.report) / "index.html").string() << "\n";
+  }
   return 0;
 }
 

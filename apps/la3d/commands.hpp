@@ -120,7 +120,7 @@ struct PrivacyArgs {
   std::vector<std::string> inputs;
   std::string methods = "all";
   int every = 25;  // videos: every K-th frame
-  std::string json, reid_model;
+  std::string json, reid_model, report;
   double face_threshold = 0.5, person_threshold = 0.4;
   bool quiet = false;
 };

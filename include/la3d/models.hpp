@@ -78,4 +78,15 @@ Result<std::vector<InstalledModel>> installed_models(const std::filesystem::path
 Result<InstalledModel> installed_model(const std::filesystem::path& cache_dir,
                                        const std::string& name);
 
+// --- Sample photos ---------------------------------------------------------------------------
+
+// Group photos with about 22 faces, for la3d privacy and its tests: demo/sample1..6.jpg of this
+// package (npm), kept in CACHE/data/face-api.
+inline constexpr const char* kFaceApiPackage = "@vladmandic/face-api@1.7.15";
+// Fetches and unpacks them once; checksums verified. `changed` as for install_models.
+Result<std::vector<std::filesystem::path>> install_sample_photos(
+    const std::filesystem::path& cache_dir, bool& changed);
+// The installed photos, checksums verified; an error says how to install them.
+Result<std::vector<std::filesystem::path>> sample_photos(const std::filesystem::path& cache_dir);
+
 }  // namespace la3d

@@ -2,6 +2,7 @@
 // Privacy measured by attackers: how many faces and people an anonymized image still lets a
 // detector find, a face recogniser identify, an attribute model describe and a body
 // re-identifier match, compared with the original (la3d privacy).
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -117,5 +118,17 @@ class PrivacyEvaluator {
   struct State;
   std::unique_ptr<State> s_;
 };
+
+// --- The report page -----------------------------------------------------------------------------
+
+// One face or person as each method left it: `versions` starts with ("original", crop).
+struct ReportCrop {
+  std::string label;
+  std::vector<std::pair<std::string, cv::Mat>> versions;
+};
+// Writes DIR/index.html (the table with chance levels, a bar chart per metric, the crops side by
+// side) and DIR/crops/*.png. Self-contained: no script, no network.
+Status write_privacy_report(const PrivacyReport& report, const std::vector<ReportCrop>& crops,
+                            const std::filesystem::path& dir);
 
 }  // namespace la3d

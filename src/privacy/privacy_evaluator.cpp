@@ -256,6 +256,14 @@ PrivacyReport PrivacyEvaluator::report() const {
     r.chance["face_rank1"] = 1.0 / double(face_gallery.size());
     const double p = *mean_of(males);
     r.chance["gender_agreement"] = p * p + (1 - p) * (1 - p);
+    // How often two different people pass the verification threshold: the false-accept rate a
+    // verification figure must be read against.
+    std::vector<double> impostors;
+    for (size_t i = 0; i < face_gallery.size(); ++i)
+      for (size_t k = i + 1; k < face_gallery.size(); ++k)
+        impostors.push_back(face_similarity(*face_gallery[i], *face_gallery[k]) >=
+                            kFaceMatchSimilarity);
+    r.chance["face_verification"] = mean_of(impostors);
     const double mean_age = *mean_of(ages);
     std::vector<double> dev;
     for (double a : ages) dev.push_back(std::abs(a - mean_age));
