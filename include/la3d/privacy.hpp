@@ -95,7 +95,7 @@ struct PrivacyReport {
   // method -> metric -> value (nullopt: could not be measured; `notes` says why).
   std::vector<std::pair<std::string, std::map<std::string, std::optional<double>>>> methods;
   std::vector<std::string> notes;
-  nlohmann::json to_json() const;
+  nlohmann::ordered_json to_json() const;
 };
 
 class PrivacyEvaluator {

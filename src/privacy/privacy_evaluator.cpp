@@ -347,7 +347,8 @@ PrivacyReport PrivacyEvaluator::report() const {
   return r;
 }
 
-nlohmann::json PrivacyReport::to_json() const {
+nlohmann::ordered_json PrivacyReport::to_json() const {
+  using json = nlohmann::ordered_json;
   auto value = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
   json j{{"inputs", inputs}, {"faces", faces}, {"persons", persons}};
   json c = json::object();
