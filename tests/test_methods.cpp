@@ -353,3 +353,17 @@ TEST(StrengthReference, LargerFramesGetTheDefinitionWithScaledBases) {
 
 }  // namespace
 }  // namespace la3d
+
+namespace la3d {
+namespace {
+
+TEST(MethodList, AllOrNamesInOrderWithoutRepeats) {
+  EXPECT_EQ(parse_method_list("all").value().size(), 10u);
+  EXPECT_EQ(parse_method_list("blur,mask,blur").value(),
+            (std::vector<Method>{Method::Blur, Method::Mask}));
+  EXPECT_FALSE(parse_method_list("mask,frob").ok());
+  EXPECT_FALSE(parse_method_list("").ok());
+}
+
+}  // namespace
+}  // namespace la3d

@@ -16,86 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// One picture to evaluate: an image, or a sampled frame of a video.
-struct Picture {
-  std::string key;
-  cv::Mat image;
-};
-
-Result<std::vector<fs::path>> expand_inputs(const std::vector<std::string>& inputs) {
-  std::vector<fs::path> out;
-  for (const std::string& in : inputs) {
-    std::error_code ec;
-    if (fs::is_directory(in, ec)) {
-      const FolderListing l = list_media(in);
-      if (!l.error.empty()) return make_error(l.error);
-      out.insert(out.end(), l.images.begin(), l.images.end());
-      out.insert(out.end(), l.videos.begin(), l.videos.end());
-    } else if (fs::exists(in, ec)) {
-      out.emplace_back(in);
-    } else {
-      return make_error("no such file or folder: " + in);
-    }
-  }
-  if (out.empty()) return make_error("no images or videos among the inputs");
-  return out;
-}
-
-// The images of `path`: itself, or every `every`-th frame of a video.
-Result<std::vector<Picture>> pictures_of(const fs::path& path, int every) {
-  if (is_image_path(path)) {
-    auto img = read_image(path);
-    if (!img) return img.error();
-    return std::vector<Picture>{{path.string(), img.value()}};
-  }
-  auto src = VideoSource::open(path.string());
-  if (!src) return src.error();
-  std::vector<Picture> out;
-  cv::Mat frame;
-  for (long long i = 0;; ++i) {
-    auto more = (*src)->read(frame);
-    if (!more) return more.error();
-    if (!more.value()) break;
-    if (i % every == 0) out.push_back({fmt::format("{}#{}", path.string(), i), frame.clone()});
-  }
-  return out;
-}
-
-Result<PrivacyAttackers> load_attackers(const PrivacyArgs& a) {
-  const fs::path cache = default_cache_dir();
-  PrivacyAttackers at;
-  auto model = [&](const char* name) -> Result<std::string> {
-    auto m = installed_model(cache, name);
-    if (!m) return m.error();
-    return m->onnx.string();
-  };
-  auto face = model("blazeface-back");
-  if (!face) return face.error();
-  DetectOptions fo;
-  fo.threshold = float(a.face_threshold);
-  auto face_finder = make_blazeface_detector(face.value(), fo);
-  if (!face_finder) return face_finder.error();
-  at.face_finder = std::move(face_finder.value());
-  auto person = model("centernet");
-  if (!person) return person.error();
-  DetectOptions po;
-  po.threshold = float(a.person_threshold);
-  auto person_finder = make_centernet_detector(person.value(), po);
-  if (!person_finder) return person_finder.error();
-  at.person_finder = std::move(person_finder.value());
-  auto faceres = model("faceres");
-  if (!faceres) return faceres.error();
-  auto describer = make_faceres_describer(faceres.value());
-  if (!describer) return describer.error();
-  at.face_describer = std::move(describer.value());
-  if (!a.reid_model.empty()) {
-    auto reid = make_onnx_reid_embedder(a.reid_model);
-    if (!reid) return reid.error();
-    at.reid = std::move(reid.value());
-  }
-  return at;
-}
-
 // How many faces and people the report shows side by side.
 constexpr size_t kReportFaces = 4, kReportPersons = 3;
 
@@ -179,26 +99,16 @@ void add_privacy_command(CLI::App& app, PrivacyArgs& a) {
 }
 
 int run_privacy(const PrivacyArgs& a) {
-  std::vector<std::string> methods;
-  if (a.methods == "all") {
-    for (const auto& m : all_methods()) methods.emplace_back(m.name);
-  } else {
-    for (size_t start = 0; start <= a.methods.size();) {
-      const size_t end = std::min(a.methods.find(',', start), a.methods.size());
-      const std::string name = a.methods.substr(start, end - start);
-      auto m = parse_method(name);
-      if (!m) return fail(m.error().message, kExitUsage);
-      methods.push_back(name);
-      start = end + 1;
-    }
-  }
+  auto methods = parse_method_list(a.methods);
+  if (!methods) return fail(methods.error().message, kExitUsage);
   auto engine = build_engine(a.engine);
   if (!engine) return fail(engine.error().message);
   if (!engine->detector) return fail("la3d privacy needs a detector (the method no-an has none)");
   warn_weak(engine.value());
-  auto files = expand_inputs(a.inputs);
+  auto files = privacy_inputs(a.inputs);
   if (!files) return fail(files.error().message);
-  auto attackers = load_attackers(a);
+  auto attackers = embedded_attackers(
+      default_cache_dir(), {float(a.face_threshold), float(a.person_threshold), a.reid_model});
   if (!attackers) return fail(attackers.error().message);
   PrivacyEvaluator eval(std::move(attackers.value()));
   const PipelineOptions options = engine->options;
@@ -207,51 +117,26 @@ int run_privacy(const PrivacyArgs& a) {
   size_t done = 0;
   std::vector<ReportCrop> face_crops, person_crops;
   for (const fs::path& file : files.value()) {
-    auto pictures = pictures_of(file, a.every);
+    auto pictures = privacy_pictures(file, a.every);
     if (!pictures) return fail(pictures.error().message);
-    for (Picture& p : pictures.value()) {
+    for (const PrivacyPicture& p : pictures.value()) {
       if (!a.quiet)
         std::cerr << fmt::format("\rla3d privacy: file {}/{} {}   ", done + 1, files->size(), p.key)
                   << std::flush;
-      cv::Mat raw = p.image;
-      if (options.input_size && raw.size() != *options.input_size)
-        cv::resize(raw, raw, *options.input_size, 0, 0, cv::INTER_LINEAR);
-      pipeline.start_sequence(0);
-      cv::Mat first = raw.clone();
-      auto report = pipeline.process(first, 0);
-      if (!report) return fail(p.key + ": " + report.error().message);
-      cv::Mat1b hidden(raw.size(), uchar(0));
-      if (report->masked_whole_frame) {
-        hidden.setTo(255);
-      } else {
-        for (const Instance& in : make_instances(report->detections, raw.size(), options.masks))
-          hidden(in.box).setTo(255, in.mask);
-      }
-      if (Status s = eval.add_original(p.key, raw); !s)
-        return fail(p.key + ": " + s.error().message);
-      std::vector<std::pair<std::string, cv::Mat>> outputs;
-      for (const std::string& name : methods) {
-        cv::Mat out = raw.clone();
-        if (name != "no-an") {
-          AnParams params = options.an;
-          params.method = parse_method(name).value();
-          if (Status s = pipeline.anonymize_like(out, report.value(), params); !s)
-            return fail(p.key + ": " + name + ": " + s.error().message);
-        }
-        if (Status s = eval.add_anonymized(p.key, name, raw, out, hidden); !s)
-          return fail(p.key + ": " + name + ": " + s.error().message);
-        if (!a.report.empty()) outputs.emplace_back(name, std::move(out));
-      }
-      if (!a.report.empty()) {
-        for (const cv::Rect& f : eval.faces(p.key))
-          if (face_crops.size() < kReportFaces)
-            face_crops.push_back(report_crop("face in " + fs::path(p.key).filename().string(), raw,
-                                             outputs, face_crop_box(f, raw.size())));
-        for (const cv::Rect& b : eval.persons(p.key))
-          if (person_crops.size() < kReportPersons)
-            person_crops.push_back(
-                report_crop("person in " + fs::path(p.key).filename().string(), raw, outputs, b));
-      }
+      auto outputs = evaluate_picture(eval, pipeline, options, p, methods.value());
+      if (!outputs) return fail(outputs.error().message);
+      if (a.report.empty()) continue;
+      const std::string name = fs::path(p.key).filename().string();
+      cv::Mat original = p.image;
+      if (options.input_size && original.size() != *options.input_size)
+        cv::resize(original, original, *options.input_size, 0, 0, cv::INTER_LINEAR);
+      for (const cv::Rect& f : eval.faces(p.key))
+        if (face_crops.size() < kReportFaces)
+          face_crops.push_back(report_crop("face in " + name, original, outputs.value(),
+                                           face_crop_box(f, original.size())));
+      for (const cv::Rect& b : eval.persons(p.key))
+        if (person_crops.size() < kReportPersons)
+          person_crops.push_back(report_crop("person in " + name, original, outputs.value(), b));
     }
     ++done;
   }

@@ -3,6 +3,7 @@
 #include <opencv2/core.hpp>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "la3d/result.hpp"
 #include "la3d/types.hpp"
@@ -31,6 +32,8 @@ struct MethodInfo {
 
 std::span<const MethodInfo> all_methods();
 Result<Method> parse_method(std::string_view name);
+// "all" (every method, in the table's order) or a comma-separated list of method names.
+Result<std::vector<Method>> parse_method_list(std::string_view spec);
 std::string_view method_name(Method method);
 bool is_adaptive(Method method);
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "la3d/detector.hpp"
+#include "la3d/pipeline.hpp"
 #include "la3d/result.hpp"
 
 namespace la3d {
@@ -130,5 +131,34 @@ struct ReportCrop {
 // side) and DIR/crops/*.png. Self-contained: no script, no network.
 Status write_privacy_report(const PrivacyReport& report, const std::vector<ReportCrop>& crops,
                             const std::filesystem::path& dir);
+
+// --- A run ---------------------------------------------------------------------------------------
+
+struct AttackerOptions {
+  float face_threshold = 0.5f;    // BlazeFace score an attacker accepts
+  float person_threshold = 0.4f;  // CenterNet score an attacker accepts
+  std::string reid_model;         // optional ONNX body re-identification model
+};
+// BlazeFace, CenterNet and FaceRes from the model cache (la3d models install), and the ReID model
+// when one is given.
+Result<PrivacyAttackers> embedded_attackers(const std::filesystem::path& cache_dir,
+                                            const AttackerOptions& options);
+
+struct PrivacyPicture {
+  std::string key;  // the file, with "#frame" for a video frame
+  cv::Mat image;
+};
+// Image files, folders (their images and videos, recursively) and videos, in order; an error
+// names a missing input.
+Result<std::vector<std::filesystem::path>> privacy_inputs(const std::vector<std::string>& inputs);
+// An image, or every `every`-th frame of a video.
+Result<std::vector<PrivacyPicture>> privacy_pictures(const std::filesystem::path& file, int every);
+
+// Detects once on `picture` (resized as the pipeline's options say), anonymizes it with each
+// method from that detection, and adds the original and every output to `eval`. Returns the
+// outputs, by method name, for reports.
+Result<std::vector<std::pair<std::string, cv::Mat>>> evaluate_picture(
+    PrivacyEvaluator& eval, FramePipeline& pipeline, const PipelineOptions& options,
+    const PrivacyPicture& picture, const std::vector<Method>& methods);
 
 }  // namespace la3d

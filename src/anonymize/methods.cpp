@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <string>
@@ -37,6 +38,22 @@ Result<Method> parse_method(std::string_view name) {
   std::string known;
   for (const auto& m : kMethods) known += (known.empty() ? "" : ", ") + std::string(m.name);
   return make_error("unknown AN method '" + std::string(name) + "' (known: " + known + ")");
+}
+
+Result<std::vector<Method>> parse_method_list(std::string_view spec) {
+  std::vector<Method> out;
+  if (spec == "all") {
+    for (const MethodInfo& m : all_methods()) out.push_back(m.method);
+    return out;
+  }
+  for (size_t start = 0; start <= spec.size();) {
+    const size_t end = std::min(spec.find(',', start), spec.size());
+    auto m = parse_method(spec.substr(start, end - start));
+    if (!m) return m.error();
+    if (std::find(out.begin(), out.end(), m.value()) == out.end()) out.push_back(m.value());
+    start = end + 1;
+  }
+  return out;
 }
 
 std::string_view method_name(Method method) {
