@@ -127,6 +127,20 @@ struct PrivacyArgs {
 void add_privacy_command(CLI::App& app, PrivacyArgs& args);
 int run_privacy(const PrivacyArgs& args);
 
+struct ExperimentArgs {
+  EngineArgs engine;
+  std::string privacy_set, vad_set, labels, out;
+  std::string methods = "all";
+  std::string privacy_metric = "face_rank1";
+  int every = 25;
+  std::string head = "motion", dataset = "xd", weights, encoder_weights;
+  bool formula_weights = false;
+  int jobs = 1;
+  bool quiet = false;
+};
+void add_experiment_command(CLI::App& app, ExperimentArgs& args);
+int run_experiment(const ExperimentArgs& args);
+
 // Exit statuses, as the README and --help list them.
 inline constexpr int kExitError = 1;      // a runtime failure, named on stderr
 inline constexpr int kExitUsage = 2;      // the command line itself is wrong

@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   add_serve_command(app, serve);
   PrivacyArgs privacy;
   add_privacy_command(app, privacy);
+  ExperimentArgs experiment;
+  add_experiment_command(app, experiment);
   auto* methods = app.add_subcommand("methods", "list the AN methods");
 
   // CLI11 would answer "A subcommand is required" to a mistyped one.
@@ -80,6 +82,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("vad")) return run_vad(vad);
     if (app.got_subcommand("serve")) return run_serve(serve);
     if (app.got_subcommand("privacy")) return run_privacy(privacy);
+    if (app.got_subcommand("experiment")) return run_experiment(experiment);
     if (app.got_subcommand("score") || app.got_subcommand("features") || app.got_subcommand("eval"))
       return run_vad_tool(tools);
     return run_anonymize(anonymize);
