@@ -242,10 +242,10 @@ TEST(PrivacyCommand, GroupPhotosFacesFoundAndHidden) {
   auto photos = sample_photos(default_cache_dir());
   if (!photos) GTEST_SKIP() << photos.error().message;
   test::TempDir dir;
-  const auto r = test::la3d("privacy " + test::quote(photos->at(0)) + " " +
-                            test::quote(photos->at(5)) +
-                            " --detector centernet --methods no-an,mask -q --json " +
-                            test::quote(dir / "p.json") + " --report " + test::quote(dir / "rep"));
+  const auto r =
+      test::la3d("privacy " + test::quote(photos->at(0)) + " " + test::quote(photos->at(5)) +
+                 " --detector centernet --methods no-an,mask -q --json " +
+                 test::quote(dir / "p.json") + " --report " + test::quote(dir / "rep"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   // The report: the page, and each shown face as the original and as the mask left it.
   const auto page = read_file(dir / "rep" / "index.html");
@@ -264,6 +264,47 @@ TEST(PrivacyCommand, GroupPhotosFacesFoundAndHidden) {
   EXPECT_DOUBLE_EQ(j["methods"]["no-an"]["face_rank1"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(j["methods"]["mask"]["face_redetection"].get<double>(), 0.0);
   EXPECT_LT(j["methods"]["mask"]["face_rank1"].get<double>(), 0.5);
+}
+
+}  // namespace
+}  // namespace la3d
+
+namespace la3d {
+namespace {
+
+// Outputs made elsewhere: an unchanged copy leaks everything; la3d's own mask output (written by
+// `la3d anonymize`) hides the face as the in-process run does.
+TEST(PrivacyCommand, AnonymizedElsewhereIsPairedByName) {
+  if (auto m = installed_model(default_cache_dir(), "faceres"); !m)
+    GTEST_SKIP() << "models not installed: " << m.error().message;
+  const std::string photo = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg";
+  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "opencv-doc not installed";
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "copy");
+  std::filesystem::copy_file(photo, dir / "copy" / "messi5.jpg");
+  auto r = test::la3d("privacy " + photo + " --anonymized " + test::quote(dir / "copy") +
+                      " --json " + test::quote(dir / "copy.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  json j = json::parse(std::ifstream(dir / "copy.json"));
+  EXPECT_DOUBLE_EQ(j["methods"]["anonymized"]["face_redetection"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["methods"]["anonymized"]["face_rank1"].get<double>(), 1.0);
+  EXPECT_NEAR(j["methods"]["anonymized"]["face_similarity"].get<double>(), 1.0, 1e-6);
+
+  std::filesystem::create_directories(dir / "masked");
+  r = test::la3d("anonymize " + photo + " --detector centernet --method mask -o " +
+                 test::quote(dir / "masked" / "messi5_anonymized.jpg"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = test::la3d("privacy " + photo + " --anonymized " + test::quote(dir / "masked") + " --json " +
+                 test::quote(dir / "masked.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  j = json::parse(std::ifstream(dir / "masked.json"));
+  EXPECT_DOUBLE_EQ(j["methods"]["anonymized"]["face_redetection"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(j["methods"]["anonymized"]["person_redetection"].get<double>(), 0.0);
+
+  r = test::la3d("privacy " + photo + " " + photo + " --anonymized " +
+                 test::quote(dir / "nothing"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("must be a folder"), std::string::npos) << r.out;
 }
 
 }  // namespace

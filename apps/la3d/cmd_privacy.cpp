@@ -85,6 +85,9 @@ void add_privacy_command(CLI::App& app, PrivacyArgs& a) {
   cmd->add_option("--report", a.report,
                   "write an HTML report (table, a chart per metric, crops side by side) to this "
                   "folder");
+  cmd->add_option("--anonymized", a.anonymized,
+                  "evaluate anonymized outputs made elsewhere (a file, or a folder with the "
+                  "inputs' names or NAME_anonymized.EXT) instead of anonymizing here");
   cmd->add_option("--reid-model", a.reid_model,
                   "body re-identification ONNX model (input 1x3x256x128, e.g. OSNet imported with "
                   "la3d models import)");
@@ -117,6 +120,25 @@ int run_privacy(const PrivacyArgs& a) {
   size_t done = 0;
   std::vector<ReportCrop> face_crops, person_crops;
   for (const fs::path& file : files.value()) {
+    if (!a.anonymized.empty()) {
+      // Outputs made elsewhere, paired by name (images) and frame (videos).
+      auto other = anonymized_counterpart(file, a.anonymized, files->size() == 1);
+      if (!other) return fail(other.error().message);
+      auto originals = privacy_pictures(file, a.every);
+      if (!originals) return fail(originals.error().message);
+      auto anonymized = privacy_pictures(other.value(), a.every);
+      if (!anonymized) return fail(anonymized.error().message);
+      if (originals->size() != anonymized->size())
+        return fail(fmt::format("{} gives {} picture(s) and {} gives {}", file.string(),
+                                originals->size(), other->string(), anonymized->size()));
+      for (size_t k = 0; k < originals->size(); ++k)
+        if (Status s = evaluate_pair(eval, originals->at(k).key, originals->at(k).image,
+                                     anonymized->at(k).image, "anonymized");
+            !s)
+          return fail(s.error().message);
+      ++done;
+      continue;
+    }
     auto pictures = privacy_pictures(file, a.every);
     if (!pictures) return fail(pictures.error().message);
     for (const PrivacyPicture& p : pictures.value()) {

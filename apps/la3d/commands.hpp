@@ -121,6 +121,7 @@ struct PrivacyArgs {
   std::string methods = "all";
   int every = 25;  // videos: every K-th frame
   std::string json, reid_model, report;
+  std::string anonymized;  // outputs made elsewhere
   double face_threshold = 0.5, person_threshold = 0.4;
   bool quiet = false;
 };

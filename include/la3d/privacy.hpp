@@ -161,4 +161,15 @@ Result<std::vector<std::pair<std::string, cv::Mat>>> evaluate_picture(
     PrivacyEvaluator& eval, FramePipeline& pipeline, const PipelineOptions& options,
     const PrivacyPicture& picture, const std::vector<Method>& methods);
 
+// An anonymization made elsewhere: the original (resized to the anonymized image's size when they
+// differ) and its anonymized version are added to `eval` under `label`; SSIM and PSNR are measured
+// inside the people the attackers find on the original, since the masks are not known.
+Status evaluate_pair(PrivacyEvaluator& eval, const std::string& key, const cv::Mat& original,
+                     const cv::Mat& anonymized, const std::string& label);
+// Where an input's anonymized version made elsewhere is: `anonymized` itself for a single input
+// file, else inside the folder `anonymized` under the input's name, or as NAME_anonymized.EXT.
+Result<std::filesystem::path> anonymized_counterpart(const std::filesystem::path& input,
+                                                     const std::filesystem::path& anonymized,
+                                                     bool single_input);
+
 }  // namespace la3d

@@ -127,4 +127,36 @@ Result<std::vector<std::pair<std::string, cv::Mat>>> evaluate_picture(
   return outputs;
 }
 
+Status evaluate_pair(PrivacyEvaluator& eval, const std::string& key, const cv::Mat& original,
+                     const cv::Mat& anonymized, const std::string& label) {
+  if (original.empty() || anonymized.empty()) return make_error(key + ": an empty image");
+  cv::Mat raw = original;
+  try {
+    if (raw.size() != anonymized.size())
+      cv::resize(original, raw, anonymized.size(), 0, 0, cv::INTER_AREA);
+  } catch (const cv::Exception& e) {
+    return make_error(key + ": " + e.what());
+  }
+  if (Status s = eval.add_original(key, raw); !s) return s;
+  cv::Mat1b hidden(raw.size(), uchar(0));
+  for (const cv::Rect& b : eval.persons(key)) hidden(b & cv::Rect({0, 0}, raw.size())).setTo(255);
+  return eval.add_anonymized(key, label, raw, anonymized, hidden);
+}
+
+Result<fs::path> anonymized_counterpart(const fs::path& input, const fs::path& anonymized,
+                                        bool single_input) {
+  std::error_code ec;
+  if (single_input && fs::is_regular_file(anonymized, ec)) return anonymized;
+  if (!fs::is_directory(anonymized, ec))
+    return make_error("--anonymized " + anonymized.string() +
+                      " must be a folder when there are several inputs");
+  for (const fs::path& candidate :
+       {anonymized / input.filename(),
+        anonymized / (input.stem().string() + "_anonymized" + input.extension().string())})
+    if (fs::is_regular_file(candidate, ec)) return candidate;
+  return make_error("no anonymized version of " + input.string() + " in " + anonymized.string() +
+                    " (looked for " + input.filename().string() + " and " + input.stem().string() +
+                    "_anonymized" + input.extension().string() + ")");
+}
+
 }  // namespace la3d
