@@ -308,8 +308,10 @@ int run_experiment(const ExperimentArgs& a) {
     results.push_back(row);
     if (const auto x = metrics.count(a.privacy_metric) ? metrics[a.privacy_metric] : std::nullopt)
       points.push_back({name, *x, auc.value()});
-    std::cout << fmt::format("{:<26} {} {:>7}  ROC-AUC {:.4f}  AP {:.4f}\n", name, a.privacy_metric,
-                             csv_value(metrics[a.privacy_metric]), auc.value(), ap.value());
+    const auto leak = metrics[a.privacy_metric];
+    std::cout << fmt::format("{:<26} {} {:>6}  ROC-AUC {:.4f}  AP {:.4f}\n", name, a.privacy_metric,
+                             leak ? fmt::format("{:.3f}", *leak) : std::string("-"), auc.value(),
+                             ap.value());
   }
   NpyArray lab;
   lab.shape = {int64_t(all_labels.size())};

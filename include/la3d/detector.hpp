@@ -44,9 +44,11 @@ Result<std::unique_ptr<Detector>> make_nanodet_detector(const std::string& onnx_
 Result<std::unique_ptr<Detector>> make_centernet_detector(const std::string& onnx_path,
                                                           const DetectOptions& options);
 
-// BlazeFace (back-camera model, 256x256) from `la3d models install`; reports class "face".
+// BlazeFace from `la3d models install`; reports class "face". `input` 256: the back-camera model
+// (small faces, the default for --classes face); 128: the front-camera model (close faces).
 Result<std::unique_ptr<Detector>> make_blazeface_detector(const std::string& onnx_path,
-                                                          const DetectOptions& options);
+                                                          const DetectOptions& options,
+                                                          int input = 256);
 
 // All that each of `parts` finds, best score first (e.g. people from one model, faces from
 // another).

@@ -46,7 +46,7 @@ Result<OnnxModel> import_onnx_for_opencv(const std::filesystem::path& onnx_path,
 std::filesystem::path default_cache_dir();
 
 struct InstalledModel {
-  std::string name;     // nanodet, centernet, blazeface-back, selfie, faceres
+  std::string name;     // nanodet, centernet, blazeface-back, blazeface-front, selfie, faceres
   std::string task;     // what the model is for, one line
   std::string classes;  // what it reports: "80 COCO classes", "face", ...
   std::filesystem::path onnx, tfjs_json;

@@ -1,5 +1,6 @@
-// BlazeFace (MediaPipe, back-camera model, 256x256) for --classes face: 896 anchors on two grids,
-// box offsets relative to the anchor, sigmoid scores, NMS.
+// BlazeFace (MediaPipe; back-camera model at 256x256, front-camera model at 128x128) for
+// --classes face and la3d privacy: 896 anchors on two grids (16x16 x 2 and 8x8 x 6 in both
+// models), box offsets relative to the anchor in input pixels, sigmoid scores, NMS.
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -10,7 +11,6 @@
 namespace la3d {
 namespace {
 
-constexpr int kInput = 256;
 struct Grid {
   int size, anchors;
 };
@@ -20,12 +20,12 @@ constexpr double kGrow = 1.25;
 
 class BlazeFaceDetector final : public Detector {
  public:
-  BlazeFaceDetector(cv::dnn::Net net, DetectOptions o)
-      : net_(std::move(net)), options_(std::move(o)) {}
+  BlazeFaceDetector(cv::dnn::Net net, DetectOptions o, int input)
+      : net_(std::move(net)), options_(std::move(o)), input_(input) {}
   std::string name() const override { return "blazeface"; }
 
   Result<std::vector<Detection>> detect(const cv::Mat& frame, long long) override {
-    const Letterbox lb = letterbox(frame, {kInput, kInput}, cv::Scalar::all(0));
+    const Letterbox lb = letterbox(frame, {input_, input_}, cv::Scalar::all(0));
     cv::Mat storage;
     const cv::Mat input = nhwc_rgb_input(lb.image, 1.0 / 127.5, -1.0, storage);
     std::vector<cv::Mat> outs;
@@ -48,8 +48,8 @@ class BlazeFaceDetector final : public Detector {
             const float score = float(1.0 / (1.0 + std::exp(-logit)));
             if (score < options_.threshold) continue;
             const float* r = boxes + size_t(k) * 16;
-            const double cx = (x + 0.5) / g.size * kInput + r[0],
-                         cy = (y + 0.5) / g.size * kInput + r[1];
+            const double cx = (x + 0.5) / g.size * input_ + r[0],
+                         cy = (y + 0.5) / g.size * input_ + r[1];
             const double w = r[2] * kGrow, h = r[3] * kGrow;
             const double x1 = (cx - w / 2) / lb.scale, y1 = (cy - h / 2) / lb.scale;
             const double x2 = (cx + w / 2) / lb.scale, y2 = (cy + h / 2) / lb.scale;
@@ -63,6 +63,7 @@ class BlazeFaceDetector final : public Detector {
  private:
   cv::dnn::Net net_;
   DetectOptions options_;
+  int input_;  // square input side: 256 (back model) or 128 (front model)
 };
 
 // Runs several detectors on each frame and reports all they find.
@@ -99,8 +100,14 @@ class UnionDetector final : public Detector {
 }  // namespace
 
 Result<std::unique_ptr<Detector>> make_blazeface_detector(const std::string& onnx_path,
-                                                          const DetectOptions& options) {
-  return load_net_detector<BlazeFaceDetector>(onnx_path, options);
+                                                          const DetectOptions& options,
+                                                          int input) {
+  if (input != 128 && input != 256)
+    return make_error("blazeface input must be 128 (front model) or 256 (back model)");
+  auto net = load_onnx_net(onnx_path);
+  if (!net) return net.error();
+  return std::unique_ptr<Detector>(
+      std::make_unique<BlazeFaceDetector>(std::move(net.value()), options, input));
 }
 
 std::unique_ptr<Detector> make_union_detector(std::vector<std::unique_ptr<Detector>> parts) {

@@ -48,6 +48,8 @@ const std::vector<ModelSpec>& specs() {
        "80 COCO classes",
        {"tower_0/keypoints", "tower_0/wh"}},
       {"blazeface-back", "face detector (BlazeFace, back camera)", "face", {}},
+      // la3d privacy's second face attacker: close, large faces that the back model misses.
+      {"blazeface-front", "face detector (BlazeFace, front camera)", "face", {}},
       {"selfie", "person segmentation (MediaPipe selfie)", "person silhouette (mask)", {}},
       // la3d privacy's face attacker: who the face is, and how old and which gender it looks.
       {"faceres",

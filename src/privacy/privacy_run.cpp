@@ -20,13 +20,18 @@ Result<PrivacyAttackers> embedded_attackers(const fs::path& cache, const Attacke
     if (!m) return m.error();
     return m->onnx.string();
   };
-  auto face = model("blazeface-back");
-  if (!face) return face.error();
+  // Both BlazeFace models: the back one for small faces, the front one for close, large ones.
   DetectOptions fo;
   fo.threshold = o.face_threshold;
-  auto face_finder = make_blazeface_detector(face.value(), fo);
-  if (!face_finder) return face_finder.error();
-  at.face_finder = std::move(face_finder.value());
+  std::vector<std::unique_ptr<Detector>> finders;
+  for (const auto& [name, input] : {std::pair{"blazeface-back", 256}, {"blazeface-front", 128}}) {
+    auto path = model(name);
+    if (!path) return path.error();
+    auto finder = make_blazeface_detector(path.value(), fo, input);
+    if (!finder) return finder.error();
+    finders.push_back(std::move(finder.value()));
+  }
+  at.face_finder = make_union_detector(std::move(finders));
   auto person = model("centernet");
   if (!person) return person.error();
   DetectOptions po;
