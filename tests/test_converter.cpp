@@ -210,8 +210,8 @@ TEST_P(EmbeddedModel, MatchesTfjs) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, EmbeddedModel,
-                         ::testing::Values("nanodet", "centernet", "blazeface-back", "selfie",
-                                           "faceres"),
+                         ::testing::Values("nanodet", "centernet", "blazeface-back",
+                                           "blazeface-front", "selfie", "faceres"),
                          [](const auto& info) {
                            std::string n = info.param;
                            std::replace(n.begin(), n.end(), '-', '_');
