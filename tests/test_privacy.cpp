@@ -309,3 +309,43 @@ TEST(PrivacyCommand, AnonymizedElsewhereIsPairedByName) {
 
 }  // namespace
 }  // namespace la3d
+
+namespace la3d {
+namespace {
+
+// --ground-truth: the file's people and faces are what is measured. The face BlazeFace finds on
+// messi5 (saved by `la3d anonymize --save-detections`) is found again on the unchanged image; a
+// "person" drawn on empty grass is counted but never re-detected.
+TEST(PrivacyCommand, GroundTruthBoxesAreTheReference) {
+  if (auto m = installed_model(default_cache_dir(), "faceres"); !m)
+    GTEST_SKIP() << "models not installed: " << m.error().message;
+  const std::string photo = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg";
+  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "opencv-doc not installed";
+  test::TempDir dir;
+  auto r =
+      test::la3d("anonymize " + photo + " --classes face -t 0.5 -o " + test::quote(dir / "m.jpg") +
+                 " --save-detections " + test::quote(dir / "found.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  json line = json::parse(read_file(dir / "found.jsonl").value());
+  ASSERT_EQ(line["objects"].size(), 1u) << line.dump();  // the player's face
+  line["objects"].push_back({{"class", "person"}, {"box", {300, 300, 340, 338}}});
+  {
+    std::ofstream gt(dir / "gt.jsonl");
+    gt << line.dump() << "\n";
+  }
+  r = test::la3d("privacy " + photo + " --ground-truth " + test::quote(dir / "gt.jsonl") +
+                 " --methods no-an --json " + test::quote(dir / "p.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const json j = json::parse(std::ifstream(dir / "p.json"));
+  EXPECT_EQ(j["faces"], 1);
+  EXPECT_EQ(j["persons"], 1);
+  EXPECT_DOUBLE_EQ(j["methods"]["no-an"]["face_redetection"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["methods"]["no-an"]["person_redetection"].get<double>(), 0.0);
+  r = test::la3d("privacy " + photo + " " + photo + " --ground-truth " +
+                 test::quote(dir / "gt.jsonl"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("exactly one input"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace la3d

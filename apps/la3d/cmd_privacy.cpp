@@ -5,6 +5,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "commands.hpp"
+#include "la3d/coco.hpp"
+#include "la3d/detections_file.hpp"
 #include "la3d/instances.hpp"
 #include "la3d/io.hpp"
 #include "la3d/models.hpp"
@@ -88,6 +90,9 @@ void add_privacy_command(CLI::App& app, PrivacyArgs& a) {
   cmd->add_option("--anonymized", a.anonymized,
                   "evaluate anonymized outputs made elsewhere (a file, or a folder with the "
                   "inputs' names or NAME_anonymized.EXT) instead of anonymizing here");
+  cmd->add_option("--ground-truth", a.ground_truth,
+                  "people and faces to measure against, a detections JSONL file (classes person "
+                  "and face), instead of what the attackers find on the originals");
   cmd->add_option("--reid-model", a.reid_model,
                   "body re-identification ONNX model (input 1x3x256x128, e.g. OSNet imported with "
                   "la3d models import)");
@@ -114,6 +119,20 @@ int run_privacy(const PrivacyArgs& a) {
       default_cache_dir(), {float(a.face_threshold), float(a.person_threshold), a.reid_model});
   if (!attackers) return fail(attackers.error().message);
   PrivacyEvaluator eval(std::move(attackers.value()));
+  // Ground truth: frames count over the one input as `anonymize` counts them (a folder's sorted
+  // images; a video's frames).
+  std::unique_ptr<Detector> truth;
+  if (!a.ground_truth.empty()) {
+    if (a.inputs.size() != 1)
+      return fail("--ground-truth needs exactly one input (an image, a folder or a video)");
+    DetectOptions o;
+    o.threshold = 0;
+    o.classes = {1, kFaceClassId};
+    auto file = open_detections_file(a.ground_truth, o);
+    if (!file) return fail(file.error().message);
+    truth = std::move(file.value());
+  }
+  long long image_index = 0;
   const PipelineOptions options = engine->options;
   FramePipeline pipeline(options, std::move(engine->detector));
   const auto t0 = std::chrono::steady_clock::now();
@@ -145,7 +164,15 @@ int run_privacy(const PrivacyArgs& a) {
       if (!a.quiet)
         std::cerr << fmt::format("\rla3d privacy: file {}/{} {}   ", done + 1, files->size(), p.key)
                   << std::flush;
-      auto outputs = evaluate_picture(eval, pipeline, options, p, methods.value());
+      std::vector<Detection> boxes;
+      if (truth) {
+        const long long frame = is_image_path(file) ? image_index++ : p.frame;
+        auto found = truth->detect(p.image, frame);
+        if (!found) return fail(found.error().message);
+        boxes = std::move(found.value());
+      }
+      auto outputs =
+          evaluate_picture(eval, pipeline, options, p, methods.value(), truth ? &boxes : nullptr);
       if (!outputs) return fail(outputs.error().message);
       if (a.report.empty()) continue;
       const std::string name = fs::path(p.key).filename().string();

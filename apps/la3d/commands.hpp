@@ -121,7 +121,8 @@ struct PrivacyArgs {
   std::string methods = "all";
   int every = 25;  // videos: every K-th frame
   std::string json, reid_model, report;
-  std::string anonymized;  // outputs made elsewhere
+  std::string anonymized;    // outputs made elsewhere
+  std::string ground_truth;  // detections JSONL: the people and faces to measure against
   double face_threshold = 0.5, person_threshold = 0.4;
   bool quiet = false;
 };

@@ -105,7 +105,10 @@ class PrivacyEvaluator {
   ~PrivacyEvaluator();
   // One original image: the attackers find its faces (on the whole image and inside each person
   // box, where a small face is seen larger) and people, and describe them.
-  Status add_original(const std::string& key, const cv::Mat& original);
+  // With `truth` (boxes of class person and face, e.g. hand-checked), those are the people and
+  // faces instead of what the attackers find on the original.
+  Status add_original(const std::string& key, const cv::Mat& original,
+                      const std::vector<Detection>* truth = nullptr);
   // The same image after `method`; `hidden` marks the pixels the method was to change (the
   // masks), where SSIM and PSNR are measured.
   Status add_anonymized(const std::string& key, const std::string& method, const cv::Mat& original,
@@ -147,6 +150,7 @@ Result<PrivacyAttackers> embedded_attackers(const std::filesystem::path& cache_d
 struct PrivacyPicture {
   std::string key;  // the file, with "#frame" for a video frame
   cv::Mat image;
+  long long frame = 0;  // the frame's number in its video; 0 for an image
 };
 // Image files, folders (their images and videos, recursively) and videos, in order; an error
 // names a missing input.
@@ -159,7 +163,8 @@ Result<std::vector<PrivacyPicture>> privacy_pictures(const std::filesystem::path
 // outputs, by method name, for reports.
 Result<std::vector<std::pair<std::string, cv::Mat>>> evaluate_picture(
     PrivacyEvaluator& eval, FramePipeline& pipeline, const PipelineOptions& options,
-    const PrivacyPicture& picture, const std::vector<Method>& methods);
+    const PrivacyPicture& picture, const std::vector<Method>& methods,
+    const std::vector<Detection>* truth = nullptr);
 
 // An anonymization made elsewhere: the original (resized to the anonymized image's size when they
 // differ) and its anonymized version are added to `eval` under `label`; SSIM and PSNR are measured

@@ -5,6 +5,7 @@
 #include <numeric>
 #include <opencv2/dnn.hpp>
 
+#include "la3d/coco.hpp"
 #include "la3d/privacy.hpp"
 
 namespace la3d {
@@ -166,19 +167,30 @@ PrivacyEvaluator::PrivacyEvaluator(PrivacyAttackers attackers) : s_(std::make_un
 }
 PrivacyEvaluator::~PrivacyEvaluator() = default;
 
-Status PrivacyEvaluator::add_original(const std::string& key, const cv::Mat& original) {
+Status PrivacyEvaluator::add_original(const std::string& key, const cv::Mat& original,
+                                      const std::vector<Detection>* truth) {
   if (!s_->a.face_finder || !s_->a.person_finder || !s_->a.colour)
     return make_error("privacy evaluation needs a face finder and a person finder");
   if (original.empty() || original.type() != CV_8UC3)
     return make_error("original " + key + " is not a BGR image");
   if (s_->originals.contains(key)) return make_error("original " + key + " was added twice");
   State::Original o;
-  auto persons = s_->find_persons(original);
-  if (!persons) return persons.error();
-  o.persons = std::move(persons.value());
-  auto faces = s_->find_faces(original, o.persons);
-  if (!faces) return faces.error();
-  o.faces = std::move(faces.value());
+  if (truth) {
+    const cv::Rect frame({0, 0}, original.size());
+    for (const Detection& d : *truth) {
+      const cv::Rect box = d.box & frame;
+      if (box.empty()) continue;
+      if (d.coco_id == 1) o.persons.push_back(box);
+      if (d.coco_id == kFaceClassId) o.faces.push_back(box);
+    }
+  } else {
+    auto persons = s_->find_persons(original);
+    if (!persons) return persons.error();
+    o.persons = std::move(persons.value());
+    auto faces = s_->find_faces(original, o.persons);
+    if (!faces) return faces.error();
+    o.faces = std::move(faces.value());
+  }
   if (Status st = s_->describe(original, o.faces, o.persons, o.described, o.reid, o.colour); !st)
     return st;
   s_->originals.emplace(key, std::move(o));

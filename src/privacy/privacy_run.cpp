@@ -86,14 +86,15 @@ Result<std::vector<PrivacyPicture>> privacy_pictures(const fs::path& path, int e
     auto more = (*src)->read(frame);
     if (!more) return more.error();
     if (!more.value()) break;
-    if (i % every == 0) out.push_back({fmt::format("{}#{}", path.string(), i), frame.clone()});
+    if (i % every == 0) out.push_back({fmt::format("{}#{}", path.string(), i), frame.clone(), i});
   }
   return out;
 }
 
 Result<std::vector<std::pair<std::string, cv::Mat>>> evaluate_picture(
     PrivacyEvaluator& eval, FramePipeline& pipeline, const PipelineOptions& options,
-    const PrivacyPicture& p, const std::vector<Method>& methods) {
+    const PrivacyPicture& p, const std::vector<Method>& methods,
+    const std::vector<Detection>* truth) {
   cv::Mat raw = p.image;
   try {
     if (options.input_size && raw.size() != *options.input_size)
@@ -113,7 +114,9 @@ Result<std::vector<std::pair<std::string, cv::Mat>>> evaluate_picture(
     for (const Instance& in : make_instances(report->detections, raw.size(), options.masks))
       hidden(in.box).setTo(255, in.mask);
   }
-  if (Status s = eval.add_original(p.key, raw); !s)
+  if (truth && raw.size() != p.image.size())
+    return make_error(p.key + ": --ground-truth boxes are for the input's own size; drop -is");
+  if (Status s = eval.add_original(p.key, raw, truth); !s)
     return make_error(p.key + ": " + s.error().message);
   std::vector<std::pair<std::string, cv::Mat>> outputs;
   for (Method m : methods) {
