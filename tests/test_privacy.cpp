@@ -131,6 +131,8 @@ TEST(PrivacyEvaluator, MetricsMatchHandCountsOnDrawnPeople) {
   EXPECT_LT(*mask.at("psnr"), 20.0);
   const json j = r.to_json();
   EXPECT_TRUE(j["methods"]["mask"]["reid_rank1"].is_null());
+  EXPECT_EQ(j["chance"].size(), 6u);  // face rank-1, verification, gender, age, two ReID
+  EXPECT_DOUBLE_EQ(j["chance"]["face_verification"].get<double>(), 0.0);
   EXPECT_FALSE(j["notes"].empty());
 }
 

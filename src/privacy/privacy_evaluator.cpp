@@ -364,8 +364,8 @@ nlohmann::ordered_json PrivacyReport::to_json() const {
   auto value = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
   json j{{"inputs", inputs}, {"faces", faces}, {"persons", persons}};
   json c = json::object();
-  for (const char* k :
-       {"face_rank1", "gender_agreement", "age_mae", "reid_rank1", "reid_rank1_colour"}) {
+  for (const char* k : {"face_rank1", "face_verification", "gender_agreement", "age_mae",
+                        "reid_rank1", "reid_rank1_colour"}) {
     const auto it = chance.find(k);
     c[k] = it == chance.end() ? json(nullptr) : value(it->second);
   }
