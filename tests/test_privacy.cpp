@@ -136,6 +136,35 @@ TEST(PrivacyEvaluator, MetricsMatchHandCountsOnDrawnPeople) {
   EXPECT_FALSE(j["notes"].empty());
 }
 
+// Frames of a video: each person is looked for in the video's other frames. Two people (red
+// left, green right) in two frames; masked bodies all look alike, so each probe finds the first
+// candidate of the other frame: right for the red person, wrong for the green one.
+TEST(PrivacyEvaluator, VideoPeopleAreReidentifiedInOtherFrames) {
+  const cv::Rect left(10, 40, 80, 140), right(110, 40, 80, 140);
+  PrivacyAttackers a;
+  a.face_finder = std::make_unique<CentreFinder>(std::vector<cv::Rect>{}, -1);
+  a.person_finder = std::make_unique<CentreFinder>(std::vector<cv::Rect>{left, right}, 1);
+  PrivacyEvaluator eval(std::move(a));
+  cv::Mat frame(CentreFinder::kFrame, CV_8UC3, cv::Scalar::all(0));
+  frame(left).setTo(cv::Scalar(0, 0, 255));
+  frame(right).setTo(cv::Scalar(0, 255, 0));
+  cv::Mat masked = frame.clone();
+  masked(left).setTo(cv::Scalar::all(0));
+  masked(right).setTo(cv::Scalar::all(0));
+  cv::Mat1b hidden(frame.size(), uchar(0));
+  hidden(left).setTo(255);
+  hidden(right).setTo(255);
+  for (const char* key : {"v.mp4#0", "v.mp4#25"}) {
+    ASSERT_TRUE(eval.add_original(key, frame, nullptr, "v.mp4").ok());
+    ASSERT_TRUE(eval.add_anonymized(key, "no-an", frame, frame, hidden).ok());
+    ASSERT_TRUE(eval.add_anonymized(key, "mask", frame, masked, hidden).ok());
+  }
+  const PrivacyReport r = eval.report();
+  EXPECT_DOUBLE_EQ(*r.methods[0].second.at("reid_rank1_colour"), 1.0);
+  EXPECT_DOUBLE_EQ(*r.methods[1].second.at("reid_rank1_colour"), 0.5);
+  EXPECT_FALSE(r.methods[0].second.at("face_rank1").has_value());  // no face, no describer
+}
+
 TEST(PrivacyEvaluator, RefusesAnonymizedWithoutOriginal) {
   PrivacyEvaluator eval(stub_attackers());
   const cv::Mat img = drawn({255, 0, 0}, cv::Scalar::all(60));

@@ -152,7 +152,7 @@ int run_privacy(const PrivacyArgs& a) {
                                 originals->size(), other->string(), anonymized->size()));
       for (size_t k = 0; k < originals->size(); ++k)
         if (Status s = evaluate_pair(eval, originals->at(k).key, originals->at(k).image,
-                                     anonymized->at(k).image, "anonymized");
+                                     anonymized->at(k).image, "anonymized", originals->at(k).video);
             !s)
           return fail(s.error().message);
       ++done;

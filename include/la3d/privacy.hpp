@@ -107,8 +107,10 @@ class PrivacyEvaluator {
   // box, where a small face is seen larger) and people, and describe them.
   // With `truth` (boxes of class person and face, e.g. hand-checked), those are the people and
   // faces instead of what the attackers find on the original.
+  // `group` names the video a frame comes from: its people are then re-identified against the
+  // video's other frames (the same person elsewhere), not against their own frame.
   Status add_original(const std::string& key, const cv::Mat& original,
-                      const std::vector<Detection>* truth = nullptr);
+                      const std::vector<Detection>* truth = nullptr, const std::string& group = "");
   // The same image after `method`; `hidden` marks the pixels the method was to change (the
   // masks), where SSIM and PSNR are measured.
   Status add_anonymized(const std::string& key, const std::string& method, const cv::Mat& original,
@@ -151,6 +153,7 @@ struct PrivacyPicture {
   std::string key;  // the file, with "#frame" for a video frame
   cv::Mat image;
   long long frame = 0;  // the frame's number in its video; 0 for an image
+  std::string video;    // the video it comes from; empty for an image
 };
 // Image files, folders (their images and videos, recursively) and videos, in order; an error
 // names a missing input.
@@ -170,7 +173,8 @@ Result<std::vector<std::pair<std::string, cv::Mat>>> evaluate_picture(
 // differ) and its anonymized version are added to `eval` under `label`; SSIM and PSNR are measured
 // inside the people the attackers find on the original, since the masks are not known.
 Status evaluate_pair(PrivacyEvaluator& eval, const std::string& key, const cv::Mat& original,
-                     const cv::Mat& anonymized, const std::string& label);
+                     const cv::Mat& anonymized, const std::string& label,
+                     const std::string& group = "");
 // Where an input's anonymized version made elsewhere is: `anonymized` itself for a single input
 // file, else inside the folder `anonymized` under the input's name, or as NAME_anonymized.EXT.
 Result<std::filesystem::path> anonymized_counterpart(const std::filesystem::path& input,

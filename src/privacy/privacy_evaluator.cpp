@@ -85,7 +85,8 @@ struct PrivacyEvaluator::State {
     std::vector<std::vector<float>> reid, colour;           // per original person
     std::optional<PixelSimilarity> pixels;
   };
-  std::vector<std::string> order;  // keys in the order added
+  std::vector<std::string> order;            // keys in the order added
+  std::map<std::string, std::string> group;  // key -> its video ("" for an image)
   std::map<std::string, Original> originals;
   std::vector<std::string> methods;                              // in the order first seen
   std::map<std::string, std::map<std::string, Attack>> attacks;  // method -> key -> attack
@@ -168,7 +169,8 @@ PrivacyEvaluator::PrivacyEvaluator(PrivacyAttackers attackers) : s_(std::make_un
 PrivacyEvaluator::~PrivacyEvaluator() = default;
 
 Status PrivacyEvaluator::add_original(const std::string& key, const cv::Mat& original,
-                                      const std::vector<Detection>* truth) {
+                                      const std::vector<Detection>* truth,
+                                      const std::string& group) {
   if (!s_->a.face_finder || !s_->a.person_finder || !s_->a.colour)
     return make_error("privacy evaluation needs a face finder and a person finder");
   if (original.empty() || original.type() != CV_8UC3)
@@ -195,6 +197,7 @@ Status PrivacyEvaluator::add_original(const std::string& key, const cv::Mat& ori
     return st;
   s_->originals.emplace(key, std::move(o));
   s_->order.push_back(key);
+  s_->group[key] = group;
   return Ok{};
 }
 
@@ -331,9 +334,26 @@ PrivacyReport PrivacyEvaluator::report() const {
       }
       for (size_t k = 0; k < o.persons.size(); ++k) {
         const size_t own = person_index++;
-        if (have_reid && !a.reid[k].empty())
-          reid1.push_back(nearest(a.reid[k], reid_gallery) == own);
-        if (!a.colour[k].empty()) colour1.push_back(nearest(a.colour[k], colour_gallery) == own);
+        // A video frame's people are looked for in the video's other frames, where the same
+        // person appears elsewhere: the target is the other-frame original nearest to this
+        // person's own original (the attacker's best answer without anonymization).
+        const bool video = !s_->group.at(key).empty();
+        auto hit =
+            [&](const std::vector<float>& probe,
+                const std::vector<const std::vector<float>*>& gallery) -> std::optional<double> {
+          if (probe.empty()) return std::nullopt;
+          if (!video) return nearest(probe, gallery) == own ? 1.0 : 0.0;
+          std::vector<const std::vector<float>*> others;
+          for (size_t g = 0; g < gallery.size(); ++g)
+            if (person_ids[g].first != key &&
+                s_->group.at(person_ids[g].first) == s_->group.at(key))
+              others.push_back(gallery[g]);
+          if (others.empty()) return std::nullopt;
+          return nearest(probe, others) == nearest(*gallery[own], others) ? 1.0 : 0.0;
+        };
+        if (have_reid)
+          if (auto h = hit(a.reid[k], reid_gallery)) reid1.push_back(*h);
+        if (auto h = hit(a.colour[k], colour_gallery)) colour1.push_back(*h);
       }
       if (a.pixels) {
         ssim.push_back(a.pixels->ssim);

@@ -86,7 +86,8 @@ Result<std::vector<PrivacyPicture>> privacy_pictures(const fs::path& path, int e
     auto more = (*src)->read(frame);
     if (!more) return more.error();
     if (!more.value()) break;
-    if (i % every == 0) out.push_back({fmt::format("{}#{}", path.string(), i), frame.clone(), i});
+    if (i % every == 0)
+      out.push_back({fmt::format("{}#{}", path.string(), i), frame.clone(), i, path.string()});
   }
   return out;
 }
@@ -116,7 +117,7 @@ Result<std::vector<std::pair<std::string, cv::Mat>>> evaluate_picture(
   }
   if (truth && raw.size() != p.image.size())
     return make_error(p.key + ": --ground-truth boxes are for the input's own size; drop -is");
-  if (Status s = eval.add_original(p.key, raw, truth); !s)
+  if (Status s = eval.add_original(p.key, raw, truth, p.video); !s)
     return make_error(p.key + ": " + s.error().message);
   std::vector<std::pair<std::string, cv::Mat>> outputs;
   for (Method m : methods) {
@@ -136,7 +137,8 @@ Result<std::vector<std::pair<std::string, cv::Mat>>> evaluate_picture(
 }
 
 Status evaluate_pair(PrivacyEvaluator& eval, const std::string& key, const cv::Mat& original,
-                     const cv::Mat& anonymized, const std::string& label) {
+                     const cv::Mat& anonymized, const std::string& label,
+                     const std::string& group) {
   if (original.empty() || anonymized.empty()) return make_error(key + ": an empty image");
   cv::Mat raw = original;
   try {
@@ -145,7 +147,7 @@ Status evaluate_pair(PrivacyEvaluator& eval, const std::string& key, const cv::M
   } catch (const cv::Exception& e) {
     return make_error(key + ": " + e.what());
   }
-  if (Status s = eval.add_original(key, raw); !s) return s;
+  if (Status s = eval.add_original(key, raw, nullptr, group); !s) return s;
   cv::Mat1b hidden(raw.size(), uchar(0));
   for (const cv::Rect& b : eval.persons(key)) hidden(b & cv::Rect({0, 0}, raw.size())).setTo(255);
   return eval.add_anonymized(key, label, raw, anonymized, hidden);
