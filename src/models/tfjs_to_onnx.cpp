@@ -474,6 +474,22 @@ class Converter {
   Status convert_pad(const TfNode& n, const Inputs& in);
   Status convert_conv_transpose(const TfNode& n, const Inputs& in);
   Status convert_matmul(const TfNode& n, const Inputs& in);
+  // The fused ops of a _Fused* node: a BiasAdd's constant (TF input 2) is appended to `inputs`,
+  // the activations to apply after the node are returned in order.
+  Result<std::vector<std::string>> fused_ops(const TfNode& n, std::vector<std::string>& inputs) {
+    std::vector<std::string> activations;
+    size_t next_arg = 2;
+    for (const std::string& fo : attr_list_s(n, "fused_ops")) {
+      if (fo == "BiasAdd") {
+        auto bias = const_input(n, next_arg++);
+        if (!bias) return bias.error();
+        inputs.push_back(initializer(bias.value(), "bias"));
+      } else {
+        activations.push_back(fo);
+      }
+    }
+    return activations;
+  }
 
   const TfGraph& g_;
   onnx::ModelProto model_;
@@ -750,18 +766,8 @@ Status Converter::convert_conv(const TfNode& n, const Inputs& in) {
   auto w = window(n, x.shape, kh, kw, strides[1], strides[2], dil[1], dil[2]);
   if (!w) return w.error();
   std::vector<std::string> conv_in{stored(x, kNchw), initializer(weight, "weight")};
-  const auto fused = attr_list_s(n, "fused_ops");
-  size_t next_arg = 2;
-  std::vector<std::string> activations;
-  for (const std::string& fo : fused) {
-    if (fo == "BiasAdd") {
-      auto bias = const_input(n, next_arg++);
-      if (!bias) return bias.error();
-      conv_in.push_back(initializer(bias.value(), "bias"));
-    } else {
-      activations.push_back(fo);
-    }
-  }
+  auto activations = fused_ops(n, conv_in);
+  if (!activations) return activations.error();
   std::string out = fresh("conv");
   auto* c = add_node("Conv", conv_in, {out});
   attr_ints(c, "kernel_shape", {kh, kw});
@@ -769,7 +775,7 @@ Status Converter::convert_conv(const TfNode& n, const Inputs& in) {
   attr_ints(c, "dilations", {dil[1], dil[2]});
   attr_ints(c, "pads", w->pads);
   attr_int(c, "group", group);
-  for (const std::string& a : activations)
+  for (const std::string& a : activations.value())
     if (Status s = convert_activation(a, n, out); !s) return s;
   set_dynamic(n.name, out, {x.shape[0], w->oh, w->ow, out_channels}, kNchw);
   return Ok{};
@@ -792,20 +798,11 @@ Status Converter::convert_matmul(const TfNode& n, const Inputs& in) {
   if (weight.shape[1] != x.shape[1])
     return make_error(n.name + ": weight " + str(w->shape) + " does not fit input " + str(x.shape));
   std::vector<std::string> gemm_in{stored(x, identity(2)), initializer(weight, "weight")};
-  std::vector<std::string> activations;
-  size_t next_arg = 2;
-  for (const std::string& fo : attr_list_s(n, "fused_ops")) {
-    if (fo == "BiasAdd") {
-      auto bias = const_input(n, next_arg++);
-      if (!bias) return bias.error();
-      gemm_in.push_back(initializer(bias.value(), "bias"));
-    } else {
-      activations.push_back(fo);
-    }
-  }
+  auto activations = fused_ops(n, gemm_in);
+  if (!activations) return activations.error();
   std::string out = fresh("gemm");
   attr_int(add_node("Gemm", gemm_in, {out}), "transB", 1);
-  for (const std::string& a : activations)
+  for (const std::string& a : activations.value())
     if (Status s = convert_activation(a, n, out); !s) return s;
   set_dynamic(n.name, out, {x.shape[0], weight.shape[0]}, identity(2));
   return Ok{};
