@@ -93,13 +93,15 @@ void add_privacy_command(CLI::App& app, PrivacyArgs& a) {
   cmd->add_option("--ground-truth", a.ground_truth,
                   "people and faces to measure against, a detections JSONL file (classes person "
                   "and face), instead of what the attackers find on the originals");
-  cmd->add_option("--reid-model", a.reid_model,
+  cmd->add_option("--reid-model", a.attack.reid_model,
                   "body re-identification ONNX model (input 1x3x256x128, e.g. OSNet imported with "
                   "la3d models import)");
-  cmd->add_option("--face-threshold", a.face_threshold, "the face attacker's score threshold")
+  cmd->add_option("--face-threshold", a.attack.face_threshold,
+                  "the face attacker's score threshold")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--person-threshold", a.person_threshold, "the person attacker's score threshold")
+  cmd->add_option("--person-threshold", a.attack.person_threshold,
+                  "the person attacker's score threshold")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", a.quiet, "no progress on stderr");
@@ -115,8 +117,7 @@ int run_privacy(const PrivacyArgs& a) {
   warn_weak(engine.value());
   auto files = privacy_inputs(a.inputs);
   if (!files) return fail(files.error().message);
-  auto attackers = embedded_attackers(
-      default_cache_dir(), {float(a.face_threshold), float(a.person_threshold), a.reid_model});
+  auto attackers = embedded_attackers(default_cache_dir(), a.attack);
   if (!attackers) return fail(attackers.error().message);
   PrivacyEvaluator eval(std::move(attackers.value()));
   // Ground truth: frames count over the one input as `anonymize` counts them (a folder's sorted

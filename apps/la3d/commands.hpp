@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine_args.hpp"
+#include "la3d/privacy.hpp"
 
 namespace la3d::cli {
 
@@ -120,10 +121,10 @@ struct PrivacyArgs {
   std::vector<std::string> inputs;
   std::string methods = "all";
   int every = 25;  // videos: every K-th frame
-  std::string json, reid_model, report;
+  std::string json, report;
+  AttackerOptions attack;    // thresholds and --reid-model, with the library's defaults
   std::string anonymized;    // outputs made elsewhere
   std::string ground_truth;  // detections JSONL: the people and faces to measure against
-  double face_threshold = 0.5, person_threshold = 0.4;
   bool quiet = false;
 };
 void add_privacy_command(CLI::App& app, PrivacyArgs& args);
