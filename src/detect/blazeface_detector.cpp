@@ -66,52 +66,16 @@ class BlazeFaceDetector final : public Detector {
   int input_;  // square input side: 256 (back model) or 128 (front model)
 };
 
-// Runs several detectors on each frame and reports all they find.
-class UnionDetector final : public Detector {
- public:
-  explicit UnionDetector(std::vector<std::unique_ptr<Detector>> parts) : parts_(std::move(parts)) {}
-  std::string name() const override {
-    std::string n;
-    for (const auto& p : parts_) {
-      if (!n.empty()) n += '+';
-      n += p->name();
-    }
-    return n;
-  }
-  void reset(double fps) override {
-    for (auto& p : parts_) p->reset(fps);
-  }
-  Result<std::vector<Detection>> detect(const cv::Mat& frame, long long index) override {
-    std::vector<Detection> all;
-    for (auto& p : parts_) {
-      auto found = p->detect(frame, index);
-      if (!found) return found;
-      for (auto& d : found.value()) all.push_back(std::move(d));
-    }
-    std::stable_sort(all.begin(), all.end(),
-                     [](const Detection& a, const Detection& b) { return a.score > b.score; });
-    return all;
-  }
-
- private:
-  std::vector<std::unique_ptr<Detector>> parts_;
-};
-
 }  // namespace
 
 Result<std::unique_ptr<Detector>> make_blazeface_detector(const std::string& onnx_path,
-                                                          const DetectOptions& options,
-                                                          int input) {
+                                                          const DetectOptions& options, int input) {
   if (input != 128 && input != 256)
     return make_error("blazeface input must be 128 (front model) or 256 (back model)");
   auto net = load_onnx_net(onnx_path);
   if (!net) return net.error();
   return std::unique_ptr<Detector>(
       std::make_unique<BlazeFaceDetector>(std::move(net.value()), options, input));
-}
-
-std::unique_ptr<Detector> make_union_detector(std::vector<std::unique_ptr<Detector>> parts) {
-  return std::make_unique<UnionDetector>(std::move(parts));
 }
 
 }  // namespace la3d
