@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     // The whole AN step, as the Python side times it: masks to instances, then the method.
     const auto inst = la3d::make_instances(dets, frame.size(), {});
-    an.apply(work, inst);
+    if (!an.apply(work, inst).ok()) return 1;
     ms.push_back(la3d::ms_since(t0));
   }
   cv::imwrite((dir / fmt::format("out_cpp_{}.png", argv[2])).string(), work);

@@ -44,7 +44,10 @@ void BM_Anonymize(benchmark::State& state) {
     state.PauseTiming();
     frame.copyTo(work);
     state.ResumeTiming();
-    an.apply(work, inst);
+    if (!an.apply(work, inst).ok()) {
+      state.SkipWithError("anonymization failed");
+      return;
+    }
     benchmark::DoNotOptimize(work.data);
   }
   state.SetLabel(std::string(la3d::method_name(method)) + " " + std::to_string(size.width) + "x" +

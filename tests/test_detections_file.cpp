@@ -124,7 +124,7 @@ cv::Mat masked_by(const std::string& line) {
   cv::Mat frame(r->size, CV_8UC3, cv::Scalar::all(255));
   AnParams p;
   p.method = Method::Mask;
-  Anonymizer(p).apply(frame, make_instances(r->objects, frame.size(), {}));
+  EXPECT_TRUE(Anonymizer(p).apply(frame, make_instances(r->objects, frame.size(), {})).ok());
   return frame;
 }
 int unchanged_pixels(const cv::Mat& frame) {

@@ -80,7 +80,7 @@ TEST_P(HostileDetections, IsRefusedOrHidesWhatItCovers) {
   p.method = Method::Mask;
   const auto inst = make_instances(r->objects, frame.size(), {});
   ASSERT_EQ(inst.size(), r->objects.size()) << "an object was dropped";
-  Anonymizer(p).apply(frame, inst);
+  ASSERT_TRUE(Anonymizer(p).apply(frame, inst).ok());
   cv::Mat gray;
   cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
   // Every case here covers the whole frame.

@@ -149,7 +149,7 @@ TEST_P(MethodMatchesDefinition, PixelExact) {
   p.method = method;
   p.strength_reference = {};  // LA3D's pixel semantics: the definition's exact outputs
   cv::Mat got = F.clone();
-  Anonymizer(p).apply(got, inst);
+  ASSERT_TRUE(Anonymizer(p).apply(got, inst).ok());
   const cv::Mat want = reference(F, inst, p);
   EXPECT_EQ(cv::norm(got, want, cv::NORM_INF), 0) << method_name(method) << " at " << size;
   // Outside the union nothing moves; inside, everything but no-an changes something.
@@ -192,7 +192,7 @@ TEST(Methods, MaskAlphaAndColourBlendWithRounding) {
   p.mask_alpha = 0.5;
   p.mask_colour = {0, 255, 4};  // BGR
   cv::Mat got = F.clone();
-  Anonymizer(p).apply(got, std::vector{instance_from_full_mask(m)});
+  ASSERT_TRUE(Anonymizer(p).apply(got, std::vector{instance_from_full_mask(m)}).ok());
   // 0.5*100 + 0 = 50; 0.5*101 + 127.5 = 178; 0.5*3 + 2 = 3.5 -> 4 (half away from zero). No +1
   // gamma.
   EXPECT_EQ(got.at<cv::Vec3b>(1, 1), cv::Vec3b(50, 178, 4));
@@ -210,7 +210,7 @@ TEST(Methods, AdaptiveBlurSigmaYFollowsSigmaX) {
     AnParams p;
     p.method = m;
     cv::Mat out = F.clone();
-    Anonymizer(p).apply(out, inst);
+    ASSERT_TRUE(Anonymizer(p).apply(out, inst).ok());
     cv::Mat same, clipped;
     cv::GaussianBlur(F(cv::Rect(100, 50, 12, 40)).clone(), same, {5, 13}, 5, 5);
     cv::GaussianBlur(F(cv::Rect(100, 50, 12, 40)).clone(), clipped, {5, 13}, 5, 10);
@@ -229,7 +229,7 @@ TEST(Methods, AdaptiveReadsOriginalPixelsWhereMasksOverlap) {
   AnParams p;
   p.method = Method::AdaptiveMaxPixelization;
   cv::Mat got = F.clone();
-  Anonymizer(p).apply(got, inst);
+  ASSERT_TRUE(Anonymizer(p).apply(got, inst).ok());
   cv::Mat one;
   cv::resize(F(cv::Rect(40, 20, 60, 60)), one, {1, 1}, 0, 0, cv::INTER_LINEAR);
   EXPECT_EQ(got.at<cv::Vec3b>(50, 50), one.at<cv::Vec3b>(0, 0));  // overlap takes b's colour
@@ -244,7 +244,7 @@ TEST(Methods, NoInstancesLeaveTheFrameUntouched) {
     AnParams p;
     p.method = m.method;
     cv::Mat got = F.clone();
-    Anonymizer(p).apply(got, {});
+    ASSERT_TRUE(Anonymizer(p).apply(got, {}).ok());
     EXPECT_EQ(cv::norm(got, F, cv::NORM_INF), 0) << m.name;
   }
 }
@@ -277,7 +277,7 @@ TEST(Methods, RoiShortcutsMatchWholeFrameOnRandomScenes) {
       p.blur_kernel = 2 * rng.uniform(0, 12) + 1;
       p.pixel_block = rng.uniform(1, 9);
       cv::Mat got = F.clone();
-      Anonymizer(p).apply(got, inst);
+      ASSERT_TRUE(Anonymizer(p).apply(got, inst).ok());
       cv::Mat X;
       if (method == Method::Blur) {
         cv::GaussianBlur(F, X, {p.blur_kernel, p.blur_kernel}, p.blur_sigma, p.blur_sigma);
@@ -341,11 +341,11 @@ TEST(StrengthReference, LargerFramesGetTheDefinitionWithScaledBases) {
     exact.blur_sigma = 20;
     exact.pixel_block = 8;
     cv::Mat got = F.clone(), want = F.clone(), plain = F.clone();
-    Anonymizer(scaled).apply(got, inst);
-    Anonymizer(exact).apply(want, inst);
+    ASSERT_TRUE(Anonymizer(scaled).apply(got, inst).ok());
+    ASSERT_TRUE(Anonymizer(exact).apply(want, inst).ok());
     AnParams la3d_pixels = scaled;
     la3d_pixels.strength_reference = {};
-    Anonymizer(la3d_pixels).apply(plain, inst);
+    ASSERT_TRUE(Anonymizer(la3d_pixels).apply(plain, inst).ok());
     EXPECT_EQ(cv::norm(got, want, cv::NORM_INF), 0) << method_name(method);
     EXPECT_GT(cv::norm(got, plain, cv::NORM_INF), 0) << method_name(method);
   }
@@ -363,6 +363,29 @@ TEST(MethodList, AllOrNamesInOrderWithoutRepeats) {
             (std::vector<Method>{Method::Blur, Method::Mask}));
   EXPECT_FALSE(parse_method_list("mask,frob").ok());
   EXPECT_FALSE(parse_method_list("").ok());
+}
+
+}  // namespace
+}  // namespace la3d
+
+namespace la3d {
+namespace {
+
+// The error contract: a frame or instance the methods cannot work on is an error, never an
+// OpenCV exception or a read outside the frame.
+TEST(Anonymizer, RefusesFramesAndInstancesItCannotHide) {
+  AnParams p;
+  p.method = Method::AdaptiveBlur;
+  cv::Mat1b whole(40, 40, uchar(255));
+  const std::vector<Instance> inst{test::instance_from_full_mask(whole)};
+  cv::Mat gray(40, 40, CV_8UC1, cv::Scalar(0));
+  EXPECT_FALSE(Anonymizer(p).apply(gray, inst).ok());
+  cv::Mat small(20, 20, CV_8UC3, cv::Scalar::all(0));  // the instance is 40x40
+  EXPECT_FALSE(Anonymizer(p).apply(small, inst).ok());
+  cv::Mat fits = test::textured_frame({40, 40});
+  EXPECT_TRUE(Anonymizer(p).apply(fits, inst).ok());
+  p.method = Method::NoAn;
+  EXPECT_TRUE(Anonymizer(p).apply(gray, inst).ok());  // no-an touches nothing
 }
 
 }  // namespace

@@ -92,7 +92,7 @@ int run_models(const ModelsArgs& a) {
     print_models(models.value());
     return 0;
   }
-  auto model = convert_tfjs_to_onnx(a.model_json, {a.outputs});
+  auto model = convert_tfjs_to_onnx(a.model_json, {a.outputs, {}});
   if (!model) return fail(model.error().message);
   const fs::path out(a.output);
   if (Status s = write_file_atomically(out, model->bytes); !s) return fail(s.error().message);

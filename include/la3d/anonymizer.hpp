@@ -91,9 +91,12 @@ class Anonymizer {
  public:
   explicit Anonymizer(AnParams params);
   const AnParams& params() const { return params_; }
-  void apply(cv::Mat& frame, std::span<const Instance> instances) const;
+  // An error (a frame that is not 8-bit BGR, an instance outside the frame, OpenCV failing) leaves
+  // `frame` unusable: the caller must not show or write it.
+  Status apply(cv::Mat& frame, std::span<const Instance> instances) const;
 
  private:
+  void apply_unchecked(cv::Mat& frame, std::span<const Instance> instances) const;
   AnParams params_;
   cv::Mat mask_lut_;  // mask: the blend of every 8-bit value with the colour, made once
 };

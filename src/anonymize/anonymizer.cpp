@@ -152,9 +152,23 @@ AnParams at_frame_size(const AnParams& p, cv::Size frame) {
   return out;
 }
 
-void Anonymizer::apply(cv::Mat& frame, std::span<const Instance> instances) const {
-  if (params_.method == Method::NoAn || instances.empty() || frame.empty()) return;
-  CV_Assert(frame.type() == CV_8UC3);
+Status Anonymizer::apply(cv::Mat& frame, std::span<const Instance> instances) const {
+  if (params_.method == Method::NoAn || instances.empty()) return Ok{};
+  if (frame.empty() || frame.type() != CV_8UC3)
+    return make_error("anonymization needs an 8-bit BGR frame");
+  const cv::Rect frame_rect({0, 0}, frame.size());
+  for (const Instance& in : instances)
+    if ((in.box & frame_rect) != in.box || in.mask.size() != in.box.size())
+      return make_error("an instance's mask does not fit the frame");
+  try {
+    apply_unchecked(frame, instances);
+  } catch (const cv::Exception& e) {
+    return make_error(std::string("anonymization failed: ") + e.what());
+  }
+  return Ok{};
+}
+
+void Anonymizer::apply_unchecked(cv::Mat& frame, std::span<const Instance> instances) const {
   const AnParams p = at_frame_size(params_, frame.size());
   Patches patches(instances.size());
   switch (p.method) {

@@ -70,11 +70,11 @@ Status FramePipeline::anonymize_like(cv::Mat& raw, const FrameReport& report,
     return Ok{};
   }
   try {
-    Anonymizer(other).apply(raw, make_instances(report.detections, raw.size(), options_.masks));
-  } catch (const cv::Exception& e) {
+    return Anonymizer(other).apply(raw,
+                                   make_instances(report.detections, raw.size(), options_.masks));
+  } catch (const cv::Exception& e) {  // make_instances
     return make_error(std::string("anonymization failed: ") + e.what());
   }
-  return Ok{};
 }
 
 void FramePipeline::start_sequence(double fps) {
@@ -106,7 +106,8 @@ Result<FrameReport> FramePipeline::process(cv::Mat& frame, long long index) {
   t0 = std::chrono::steady_clock::now();
   try {
     const auto instances = make_instances(report.detections, frame.size(), options_.masks);
-    anonymizer_.apply(frame, instances);
+    if (Status s = anonymizer_.apply(frame, instances); !s)
+      return make_error("frame " + std::to_string(index) + ": " + s.error().message);
     report.instances = int(instances.size());
   } catch (const cv::Exception& e) {
     return make_error("frame " + std::to_string(index) + ": anonymization failed: " + e.what());

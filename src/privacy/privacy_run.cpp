@@ -76,7 +76,7 @@ Result<std::vector<PrivacyPicture>> privacy_pictures(const fs::path& path, int e
   if (is_image_path(path)) {
     auto img = read_image(path);
     if (!img) return img.error();
-    return std::vector<PrivacyPicture>{{path.string(), img.value()}};
+    return std::vector<PrivacyPicture>{{path.string(), img.value(), 0, ""}};
   }
   auto src = VideoSource::open(path.string());
   if (!src) return src.error();
