@@ -12,6 +12,7 @@
 #include "la3d/instances.hpp"
 #include "la3d/io.hpp"
 #include "la3d/result.hpp"
+#include "la3d/stats.hpp"
 #include "la3d/types.hpp"
 
 namespace la3d {
@@ -83,15 +84,5 @@ struct StreamOptions {
 Result<long long> run_stream(VideoSource& source, FramePipeline& pipeline,
                              const FrameConsumer& consume, const std::function<bool()>& stop = {},
                              const StreamOptions& options = {});
-
-// Median and 95th percentile of a series of samples.
-struct Summary {
-  double median = 0, p95 = 0, mean = 0;
-};
-Summary summarize(std::vector<double> samples);
-// Milliseconds since `t0` on the steady clock: how every stage time is taken.
-double ms_since(std::chrono::steady_clock::time_point t0);
-// Peak resident memory of this process, in MiB.
-double peak_rss_mib();
 
 }  // namespace la3d

@@ -1,9 +1,10 @@
+// See la3d/stats.hpp.
+#include "la3d/stats.hpp"
+
 #include <sys/resource.h>
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-
-#include "la3d/pipeline.hpp"
 
 namespace la3d {
 
