@@ -124,6 +124,42 @@ TEST(Cli, ImageKeepsItsFormatAndIsAnonymized) {
   EXPECT_EQ(cv::norm(a, b, cv::NORM_INF), 0);
 }
 
+// --print-config writes the effective settings; --config reads them back (the same settings
+// again), and the command line still wins over the file.
+TEST(Cli, ConfigFileRoundTripsAndTheCommandLineWins) {
+  TempDir d;
+  write_image(d / "p.png", {160, 120});
+  write_detections(d / "det.jsonl", 1, {160, 120}, "[10, 20, 49, 69]");
+  auto printed = run(std::string(LA3D_BINARY) +
+                     " anonymize --method mask --colour '#ff0000' --detections " +
+                     quote(d / "det.jsonl") + " --print-config");
+  ASSERT_EQ(printed.exit_code, 0) << printed.out;
+  EXPECT_EQ(printed.out.rfind("[anonymize]\n", 0), 0u) << printed.out;
+  EXPECT_NE(printed.out.find("method=\"mask\""), std::string::npos) << printed.out;
+  {
+    std::ofstream f(d / "la3d.toml");
+    f << printed.out;
+  }
+  const auto again =
+      run(std::string(LA3D_BINARY) + " anonymize --config " + quote(d / "la3d.toml") +
+          " --print-config");
+  EXPECT_EQ(again.out, printed.out);
+  auto r = la3d("anonymize " + quote(d / "p.png") + " --config " + quote(d / "la3d.toml") +
+                " -o " + quote(d / "from_file.png"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const cv::Mat red(50, 40, CV_8UC3, cv::Scalar(0, 0, 255));
+  cv::Mat out = cv::imread((d / "from_file.png").string());
+  EXPECT_EQ(cv::norm(out(cv::Rect(10, 20, 40, 50)), red, cv::NORM_INF), 0);  // the file's mask
+  r = la3d("anonymize " + quote(d / "p.png") + " --config " + quote(d / "la3d.toml") +
+           " --method blur -o " + quote(d / "blurred.png"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  out = cv::imread((d / "blurred.png").string());
+  EXPECT_GT(cv::norm(out(cv::Rect(10, 20, 40, 50)), red, cv::NORM_INF), 0);  // blur won
+  r = la3d("anonymize " + quote(d / "p.png") + " --config " + quote(d / "missing.toml"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("missing.toml"), std::string::npos) << r.out;
+}
+
 TEST(Cli, FolderIsMirroredAndSaveUsesTheReferenceNames) {
   TempDir d;
   write_image(d / "in" / "a.png", {64, 48});

@@ -12,10 +12,13 @@
 namespace la3d::cli {
 namespace {
 
-Result<cv::Scalar> parse_colour(const std::string& s) {
+// "#RRGGBB", or "RRGGBB": CLI11's config reader takes '#' for a comment even inside quotes, so
+// --print-config writes the colour without it.
+Result<cv::Scalar> parse_colour(const std::string& given) {
+  const std::string s = given.size() == 6 ? "#" + given : given;
   if (s.size() != 7 || s[0] != '#' ||
       s.find_first_not_of("0123456789abcdefABCDEF", 1) != std::string::npos)
-    return make_error("colour must be #RRGGBB, got '" + s + "'");
+    return make_error("colour must be #RRGGBB, got '" + given + "'");
   const int r = std::stoi(s.substr(1, 2), nullptr, 16), g = std::stoi(s.substr(3, 2), nullptr, 16),
             b = std::stoi(s.substr(5, 2), nullptr, 16);
   return cv::Scalar(b, g, r);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iostream>
 #include <opencv2/core/utils/logger.hpp>
+#include <sstream>
 
 #include "commands.hpp"
 #include "la3d/anonymizer.hpp"
@@ -18,6 +19,23 @@ std::string exit_codes_help() {
       "damaged video (nothing written; --allow-truncated keeps what was read); 130/143 "
       "interrupted by SIGINT/SIGTERM (128 + the signal).",
       kExitError, kExitUsage, kExitTruncated);
+}
+
+// A list option's default comes out of CLI11 (2.1) as the string "[a,b]"; written as CLI11 writes
+// a given list ([a, b], or a lone item as itself), reading the file back gives the same text.
+std::string config_line(std::string line) {
+  const auto eq = line.find("=\"[");
+  if (eq == std::string::npos || !line.ends_with("]\"")) return line;
+  std::vector<std::string> items;
+  std::stringstream in(line.substr(eq + 3, line.size() - eq - 5));
+  for (std::string item; std::getline(in, item, ',');) items.push_back(item);
+  auto quoted = [](const std::string& v) {
+    return !v.empty() && v.find_first_not_of("0123456789.-") == std::string::npos ? v
+                                                                                  : "\"" + v + "\"";
+  };
+  std::string value;
+  for (const std::string& v : items) value += (value.empty() ? "" : ", ") + quoted(v);
+  return line.substr(0, eq + 1) + (items.size() == 1 ? value : "[" + value + "]");
 }
 
 }  // namespace
@@ -55,7 +73,21 @@ int main(int argc, char** argv) {
 
   // CLI11 would answer "A subcommand is required" to a mistyped one.
   const auto subs = app.get_subcommands([](const CLI::App*) { return true; });
-  for (CLI::App* sub : subs) sub->footer(exit_codes_help());
+  // CLI11's own config reader (a TOML subset): a [SUBCOMMAND] section, keys named as the long
+  // options. It reads only on the top-level app (CLI11 2.1), so `--config` is the top-level
+  // option and each subcommand lets it fall through: `la3d anonymize --config F` works.
+  app.set_config("--config", "",
+                 "read options from a TOML file ([anonymize] etc.; see --print-config)");
+  for (CLI::App* sub : subs) {
+    sub->footer(exit_codes_help());
+    sub->fallthrough();
+  }
+  bool print_config = false;
+  CLI::App* anonymize_cmd = app.get_subcommand("anonymize");
+  anonymize_cmd
+      ->add_flag("--print-config", print_config,
+                 "print the effective settings as a --config file (TOML) and exit")
+      ->configurable(false);
   if (!args->empty() && !args->front().starts_with("-") &&
       std::none_of(subs.begin(), subs.end(),
                    [&](const CLI::App* c) { return c->check_name(args->front()); }))
@@ -68,6 +100,19 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::cerr << "la3d: error: " << e.what() << " (see --help)" << std::endl;
     return kExitUsage;
+  }
+  if (print_config) {
+    // Options without a value (no default, not given) and flags not set are left out: read back,
+    // an empty string would be a value and a flag's "false" would count as given (and clash with
+    // flags that exclude it).
+    std::istringstream all(anonymize_cmd->config_to_str(true, false));
+    std::cout << "[anonymize]\n";
+    for (std::string line; std::getline(all, line);) {
+      if (line.starts_with("colour=\"#")) line.erase(8, 1);  // see parse_colour
+      if (!line.ends_with("=\"\"") && !line.ends_with("=false"))
+        std::cout << config_line(line) << "\n";
+    }
+    return 0;
   }
   if (methods->parsed()) {
     for (const auto& m : la3d::all_methods())
