@@ -65,5 +65,7 @@ format:
 clean:
 	rm -rf $(BUILD)
 
-install: build
+# Installs what `make build` (or `make run`/`make test`) built; it never runs apt or npm.
+install: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
 	cmake --install $(BUILD)

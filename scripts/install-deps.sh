@@ -14,6 +14,7 @@ packages=(
   libcpp-httplib-dev chromium
   clang libclang-rt-14-dev
   python3-opencv python3-numpy
+  help2man
 )
 
 missing=()

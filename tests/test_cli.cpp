@@ -810,3 +810,37 @@ TEST(Outputs, ATruncatedVideoIsNotAResult) {
 
 }  // namespace
 }  // namespace la3d::test
+
+namespace la3d::test {
+namespace {
+
+// `cmake --install` puts the binary, the bash completion and (with help2man) the man page in
+// place; the completion completes subcommands and a subcommand's options from la3d's own help.
+TEST(Install, BinaryCompletionAndManPage) {
+  TempDir d;
+  const auto r = run("cmake --install " + quote(LA3D_BUILD_DIR) + " --prefix " + quote(d.path()));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(fs::exists(d / "bin" / "la3d"));
+  const fs::path completion = d / "share" / "bash-completion" / "completions" / "la3d";
+  ASSERT_TRUE(fs::exists(completion));
+  auto complete = [&](const std::string& words, int cword) {
+    return run("bash -c " +
+               quote("source " + completion.string() + "; COMP_WORDS=(" + words +
+                     "); COMP_CWORD=" + std::to_string(cword) +
+                     "; _la3d; echo \"${COMPREPLY[@]}\""))
+        .out;
+  };
+  const std::string bin = (d / "bin" / "la3d").string();
+  EXPECT_EQ(complete(bin + " pri", 1), "privacy\n");
+  const std::string opts = complete(bin + " anonymize --strength", 2);
+  EXPECT_EQ(opts, "--strength-reference\n");
+  if (fs::exists(fs::path(LA3D_BUILD_DIR) / "la3d.1")) {
+    const auto man = read_file(d / "share" / "man" / "man1" / "la3d.1");
+    ASSERT_TRUE(man.ok());
+    EXPECT_NE(man->find("la3d privacy"), std::string::npos);
+    EXPECT_NE(man->find("--strength-reference"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace la3d::test
