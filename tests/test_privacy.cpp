@@ -219,10 +219,8 @@ TEST(FaceSimilarity, IsHumansFormula) {
 
 // The command on a real photo with the real attackers (BlazeFace, CenterNet, FaceRes).
 TEST(PrivacyCommand, NoAnLeavesEverythingAndAnOpaqueMaskHidesTheFace) {
-  if (auto m = installed_model(default_cache_dir(), "faceres"); !m)
-    GTEST_SKIP() << "models not installed: " << m.error().message;
-  const std::string photo = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg";
-  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "opencv-doc not installed";
+  const std::string photo = test::kMessi;
+  if (const std::string why = test::attackers_missing(); !why.empty()) GTEST_SKIP() << why;
   test::TempDir dir;
   // The engine uses the attacker's person model at a lower threshold: it hides everyone the
   // attacker can find, so an opaque mask leaves nobody to re-detect.
@@ -306,10 +304,8 @@ namespace {
 // Outputs made elsewhere: an unchanged copy leaks everything; la3d's own mask output (written by
 // `la3d anonymize`) hides the face as the in-process run does.
 TEST(PrivacyCommand, AnonymizedElsewhereIsPairedByName) {
-  if (auto m = installed_model(default_cache_dir(), "faceres"); !m)
-    GTEST_SKIP() << "models not installed: " << m.error().message;
-  const std::string photo = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg";
-  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "opencv-doc not installed";
+  const std::string photo = test::kMessi;
+  if (const std::string why = test::attackers_missing(); !why.empty()) GTEST_SKIP() << why;
   test::TempDir dir;
   std::filesystem::create_directories(dir / "copy");
   std::filesystem::copy_file(photo, dir / "copy" / "messi5.jpg");
@@ -348,10 +344,8 @@ namespace {
 // messi5 (saved by `la3d anonymize --save-detections`) is found again on the unchanged image; a
 // "person" drawn on empty grass is counted but never re-detected.
 TEST(PrivacyCommand, GroundTruthBoxesAreTheReference) {
-  if (auto m = installed_model(default_cache_dir(), "faceres"); !m)
-    GTEST_SKIP() << "models not installed: " << m.error().message;
-  const std::string photo = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg";
-  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "opencv-doc not installed";
+  const std::string photo = test::kMessi;
+  if (const std::string why = test::attackers_missing(); !why.empty()) GTEST_SKIP() << why;
   test::TempDir dir;
   auto r =
       test::la3d("anonymize " + photo + " --classes face -t 0.5 -o " + test::quote(dir / "m.jpg") +

@@ -1,5 +1,7 @@
 #include "test_util.hpp"
 
+#include "la3d/models.hpp"
+
 #include <unistd.h>
 #include <algorithm>
 #include <array>
@@ -116,6 +118,13 @@ std::vector<std::string> files_below(const fs::path& dir) {
     if (e.is_regular_file()) out.push_back(fs::relative(e.path(), dir).string());
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::string attackers_missing() {
+  if (auto m = installed_model(default_cache_dir(), "faceres"); !m)
+    return "models not installed: " + m.error().message;
+  if (!fs::exists(kMessi)) return "opencv-doc not installed";
+  return "";
 }
 
 }  // namespace la3d::test

@@ -37,6 +37,11 @@ CommandResult run(const std::string& command);
 CommandResult la3d(const std::string& args);
 
 std::string quote(const fs::path& p);
+
+// Debian's opencv-doc photo with one player's face, used by the privacy tests.
+inline const std::string kMessi = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg";
+// Why the privacy attackers cannot run here (models not installed, opencv-doc missing), or "".
+std::string attackers_missing();
 // A little-endian float32 C-order .npy file as an N-d CV_32F Mat; empty on any other content.
 cv::Mat read_npy(const fs::path& path);
 // Files below `dir`, recursively, relative names sorted; hidden partial files included.
