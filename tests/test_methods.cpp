@@ -320,6 +320,10 @@ TEST(StrengthReference, FactorIsTheSmallerRatioAndNeverBelowOne) {
   EXPECT_DOUBLE_EQ(big.blur_sigma, 40.0);
   EXPECT_EQ(big.pixel_block, 16);
   EXPECT_EQ(at_frame_size(p, {320, 240}).blur_kernel, 13);
+  // A tiny reference cannot ask for a kernel that stalls the frame: 13 x 480 capped at 255.
+  p.strength_reference = {1, 1};
+  EXPECT_EQ(at_frame_size(p, {640, 480}).blur_kernel, 255);
+  EXPECT_DOUBLE_EQ(at_frame_size(p, {640, 480}).blur_sigma, 4800.0);
 }
 
 // A 640x480 frame with the default reference is anonymized as LA3D would with kernel 27, sigma

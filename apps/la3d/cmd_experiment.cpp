@@ -247,6 +247,12 @@ int run_experiment(const ExperimentArgs& a) {
   csv += ",roc_auc,ap,an_ms_per_frame,vad_ms_per_frame,peak_memory_mib\n";
   std::vector<float> all_labels;
   size_t unlisted = 0;
+  // The AN parameters every method ran with (privacy_of built the same engine, so this holds).
+  const AnParams params = build_engine(a.engine).value().options.an;
+  const std::string param_text =
+      fmt::format("k0={} sigma0={} block={} a_m={} a_d={} reference={}", params.blur_kernel,
+                  params.blur_sigma, params.pixel_block, params.an_scale, params.an_bound,
+                  strength_reference_name(params.strength_reference));
   for (size_t mi = 0; mi < methods->size(); ++mi) {
     const std::string name(method_name(methods.value()[mi]));
     std::vector<float> scores, labels_here;
@@ -285,11 +291,6 @@ int run_experiment(const ExperimentArgs& a) {
     std::map<std::string, std::optional<double>> metrics;
     for (const auto& [method, m] : privacy->methods)
       if (method == name) metrics = m;
-    AnParams params = build_engine(a.engine).value().options.an;
-    const std::string param_text =
-        fmt::format("k0={} sigma0={} block={} a_m={} a_d={} reference={}", params.blur_kernel,
-                    params.blur_sigma, params.pixel_block, params.an_scale, params.an_bound,
-                    strength_reference_name(params.strength_reference));
     const double n = double(std::max<long long>(1, frames));
     json row{{"method", name}, {"parameters", param_text}};
     csv += name + ",\"" + param_text + "\"";

@@ -62,7 +62,8 @@ struct AnParams {
 // The factor by which `frame` scales the base strengths: max(1, min(W/Wr, H/Hr)); 1 without a
 // reference.
 double strength_factor(cv::Size frame, cv::Size reference);
-// `p` with k0, sigma0 and the block scaled for `frame` (k0 rounded to the nearest odd integer).
+// `p` with k0, sigma0 and the block scaled for `frame` (k0 rounded to the nearest odd integer, at
+// most 255).
 AnParams at_frame_size(const AnParams& p, cv::Size frame);
 
 // Checks ranges the formulas need (odd positive kernel, 0 < a_d <= 1, ...).

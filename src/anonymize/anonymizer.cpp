@@ -145,7 +145,10 @@ AnParams at_frame_size(const AnParams& p, cv::Size frame) {
   const double f = strength_factor(frame, p.strength_reference);
   if (f == 1.0) return p;
   AnParams out = p;
-  out.blur_kernel = int(std::lround(p.blur_kernel * f));
+  // A kernel's cost grows with its size: a tiny reference (1x1) would ask for thousands of pixels
+  // and stall a frame for minutes. 255, the largest --blur-kernel accepted, already flattens a
+  // person on an 8K frame (the default reference reaches it only above 6000x4500).
+  out.blur_kernel = int(std::min(255.0, std::round(p.blur_kernel * f)));
   if (out.blur_kernel % 2 == 0) ++out.blur_kernel;
   out.blur_sigma = p.blur_sigma * f;
   out.pixel_block = std::max(1, int(std::lround(p.pixel_block * f)));
