@@ -7,11 +7,9 @@
 #include "commands.hpp"
 #include "la3d/coco.hpp"
 #include "la3d/detections_file.hpp"
-#include "la3d/instances.hpp"
 #include "la3d/io.hpp"
 #include "la3d/models.hpp"
 #include "la3d/privacy.hpp"
-#include "progress.hpp"
 
 namespace la3d::cli {
 namespace {
