@@ -377,7 +377,7 @@ void add_anonymize_command(CLI::App& app, AnonymizeArgs& a) {
   cmd->add_flag("--json", a.json,
                 "print a JSON summary on stdout (outputs, skipped files, frames, timing) instead "
                 "of the output paths");
-  add_engine_options(*cmd, a.engine);
+  add_engine_options(*cmd, a.engine, /*weak_allowed=*/true, "-t,--threshold,");
 }
 
 int run_anonymize(const AnonymizeArgs& a) {

@@ -6,7 +6,7 @@
 
 #include "commands.hpp"
 #include "la3d/io.hpp"
-#include "vad_models.hpp"
+#include "scorer_args.hpp"
 
 namespace la3d::cli {
 namespace {
@@ -121,13 +121,11 @@ void add_bench_command(CLI::App& app, BenchArgs& a) {
   cmd->add_option("--frames", a.frames, "frames to measure (0 = whole video; images: 50)")
       ->check(CLI::Range(0, 10000000));
   cmd->add_flag("--json", a.json, "print JSON instead of a table");
-  cmd->add_option("--vad", a.vad, "also measure VAD: motion, pel or mgfn (per 16-frame snippet)")
-      ->check(CLI::IsMember({"motion", "pel", "mgfn"}));
-  cmd->add_option("--vad-dataset", a.vad_dataset, "ucf or xd")->capture_default_str();
-  cmd->add_option("--weights", a.vad_weights, "VAD head checkpoint");
-  cmd->add_option("--encoder-weights", a.encoder_weights, "I3D checkpoint");
-  cmd->add_flag("--formula-weights", a.formula_weights,
-                "synthetic weights: measure cost without checkpoints");
+  ScorerFlags flags;
+  flags.head = "--vad";  // also measure VAD, per 16-frame snippet
+  flags.dataset = "--vad-dataset";
+  flags.head_default = false;
+  a.vad_head = add_scorer_options(*cmd, a.vad, flags);
   add_engine_options(*cmd, a.engine);
 }
 
@@ -139,10 +137,10 @@ int run_bench(const BenchArgs& a) {
   const fs::path tmp = fs::temp_directory_path(ec) / fmt::format("la3d-bench-{}", getpid());
   fs::create_directories(tmp, ec);
   std::unique_ptr<SnippetScorer> vad;
-  if (!a.vad.empty()) {
-    set_vad_threads(a.engine.threads);
-    auto scorer = make_scorer(
-        {a.vad, a.vad_dataset, "auto", a.vad_weights, a.encoder_weights, a.formula_weights, 0.5});
+  if (a.vad_head && a.vad_head->count() > 0) {
+    ScorerOptions so = a.vad;
+    so.threads = a.engine.threads;
+    auto scorer = make_scorer(so);
     if (!scorer) return fail(scorer.error().message);
     vad = std::move(scorer.value());
   }

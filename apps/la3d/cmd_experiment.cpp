@@ -20,7 +20,7 @@
 #include "la3d/tradeoff_plot.hpp"
 #include "la3d/vad_labels.hpp"
 #include "la3d/vad_report.hpp"
-#include "vad_models.hpp"
+#include "scorer_args.hpp"
 
 namespace la3d::cli {
 namespace {
@@ -59,8 +59,9 @@ Status run_video(const ExperimentArgs& a, Method method, const fs::path& video,
   ea.method = std::string(method_name(method));
   auto engine = build_engine(ea);
   if (!engine) return engine.error();
-  auto scorer = make_scorer(
-      {a.head, a.dataset, "auto", a.weights, a.encoder_weights, a.formula_weights, 0.5});
+  ScorerOptions so = a.scorer;
+  so.threads = a.engine.threads;
+  auto scorer = make_scorer(so);
   if (!scorer) return scorer.error();
   auto src = VideoSource::open(video.string());
   if (!src) return src.error();
@@ -151,15 +152,7 @@ void add_experiment_command(CLI::App& app, ExperimentArgs& a) {
   cmd->add_option("--every", a.every, "privacy set videos: every K-th frame")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--head", a.head, "VAD head: motion, pel or mgfn")
-      ->check(CLI::IsMember({"motion", "pel", "pel4vad", "mgfn"}))
-      ->capture_default_str();
-  cmd->add_option("--dataset", a.dataset, "learned heads: ucf or xd")
-      ->check(CLI::IsMember({"ucf", "xd"}))
-      ->capture_default_str();
-  cmd->add_option("--weights", a.weights, "head checkpoint");
-  cmd->add_option("--encoder-weights", a.encoder_weights, "I3D checkpoint");
-  cmd->add_flag("--formula-weights", a.formula_weights, "synthetic weights (tests)");
+  add_scorer_options(*cmd, a.scorer);
   cmd->add_option("--jobs", a.jobs, "videos processed at once")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
@@ -181,7 +174,6 @@ int run_experiment(const ExperimentArgs& a) {
   const fs::path out(a.out);
   fs::create_directories(out, ec);
   if (ec) return fail("cannot create " + out.string() + ": " + ec.message());
-  set_vad_threads(a.engine.threads);
 
   if (!a.quiet) std::cerr << "la3d experiment: privacy of each method on " << a.privacy_set << "\n";
   auto privacy = privacy_of(a, methods.value(), out);
@@ -249,10 +241,9 @@ int run_experiment(const ExperimentArgs& a) {
   size_t unlisted = 0;
   // The AN parameters every method ran with (privacy_of built the same engine, so this holds).
   const AnParams params = build_engine(a.engine).value().options.an;
-  const std::string param_text =
-      fmt::format("k0={} sigma0={} block={} a_m={} a_d={} reference={}", params.blur_kernel,
-                  params.blur_sigma, params.pixel_block, params.an_scale, params.an_bound,
-                  strength_reference_name(params.strength_reference));
+  const std::string param_text = fmt::format(
+      "k0={} sigma0={} block={} a_m={} a_d={} reference={}", params.blur_kernel, params.blur_sigma,
+      params.pixel_block, params.an_scale, params.an_bound, size_name(params.strength_reference));
   for (size_t mi = 0; mi < methods->size(); ++mi) {
     const std::string name(method_name(methods.value()[mi]));
     std::vector<float> scores, labels_here;
@@ -321,7 +312,7 @@ int run_experiment(const ExperimentArgs& a) {
   const json summary{{"privacy_set", a.privacy_set},
                      {"vad_set", a.vad_set},
                      {"labels", a.labels},
-                     {"head", a.head},
+                     {"head", a.scorer.head},
                      {"videos", videos.size()},
                      {"videos_not_in_labels", unlisted},
                      {"frames", all_labels.size()},
@@ -332,8 +323,8 @@ int run_experiment(const ExperimentArgs& a) {
     return fail(s.error().message);
   if (Status s = write_file_atomically(out / "results.csv", csv); !s)
     return fail(s.error().message);
-  const std::string title =
-      fmt::format("Privacy vs anomaly detection ({} head, {} videos)", a.head, videos.size());
+  const std::string title = fmt::format("Privacy vs anomaly detection ({} head, {} videos)",
+                                        a.scorer.head, videos.size());
   if (Status s = write_file_atomically(out / "tradeoff.svg",
                                        tradeoff_svg(points, a.privacy_metric, title));
       !s)

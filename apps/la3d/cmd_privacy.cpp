@@ -109,9 +109,12 @@ void add_privacy_command(CLI::App& app, PrivacyArgs& a) {
 int run_privacy(const PrivacyArgs& a) {
   auto methods = parse_method_list(a.methods);
   if (!methods) return fail(methods.error().message, kExitUsage);
-  auto engine = build_engine(a.engine);
+  auto engine_opts = engine_options(a.engine);
+  if (!engine_opts) return fail(engine_opts.error().message);
+  if (Status s = require_anonymization(engine_opts.value(), "la3d privacy"); !s)
+    return fail(s.error().message);
+  auto engine = la3d::build_engine(engine_opts.value());
   if (!engine) return fail(engine.error().message);
-  if (!engine->detector) return fail("la3d privacy needs a detector (the method no-an has none)");
   warn_weak(engine.value());
   auto files = privacy_inputs(a.inputs);
   if (!files) return fail(files.error().message);

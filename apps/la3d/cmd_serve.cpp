@@ -3,17 +3,13 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <chrono>
 #include <csignal>
 #include <iostream>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-#include <thread>
 
 #include "commands.hpp"
 #include "la3d/dashboard.hpp"
-#include "la3d/io.hpp"
-#include "vad_models.hpp"
+#include "la3d/live_session.hpp"
+#include "scorer_args.hpp"
 
 namespace la3d::cli {
 namespace {
@@ -22,14 +18,6 @@ std::atomic<bool> g_stop{false};
 extern "C" void on_serve_signal(int) {
   g_stop = true;
 }
-
-std::string jpeg_of(const cv::Mat& frame, int quality) {
-  std::vector<uchar> buf;
-  cv::imencode(".jpg", frame, buf, {cv::IMWRITE_JPEG_QUALITY, quality});
-  return std::string(buf.begin(), buf.end());
-}
-
-using Clock = std::chrono::steady_clock;
 
 }  // namespace
 
@@ -45,16 +33,9 @@ void add_serve_command(CLI::App& app, ServeArgs& a) {
                   "cookie); needed to bind anything but loopback");
   cmd->add_option("--allowed-host", a.allowed_hosts,
                   "a Host name clients may use besides the bind address and loopback (repeatable)");
-  cmd->add_option("--head", a.head, "VAD: motion (training-free), pel, mgfn, or off")
-      ->check(CLI::IsMember({"motion", "pel", "mgfn", "off"}))
-      ->capture_default_str();
-  cmd->add_option("--dataset", a.dataset, "ucf or xd (learned heads)")->capture_default_str();
-  cmd->add_option("--weights", a.weights, "VAD head checkpoint");
-  cmd->add_option("--encoder-weights", a.encoder_weights, "I3D checkpoint");
-  cmd->add_flag("--formula-weights", a.formula_weights, "synthetic VAD weights (demos, tests)");
-  cmd->add_option("--threshold", a.threshold, "VAD alert threshold")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
+  ScorerFlags flags;
+  flags.off = flags.alert = true;
+  add_scorer_options(*cmd, a.scorer, flags);
   cmd->add_option("--window", a.window, "snippets each streaming VAD score looks back over")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
@@ -63,36 +44,40 @@ void add_serve_command(CLI::App& app, ServeArgs& a) {
       ->check(CLI::Range(10, 100))
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", a.quiet, "print nothing but errors");
-  add_engine_options(*cmd, a.engine, "--detect-threshold", /*weak_allowed=*/false);
+  add_engine_options(*cmd, a.engine, /*weak_allowed=*/false);
 }
 
 int run_serve(const ServeArgs& a) {
-  if (a.engine.method == "no-an")
-    return fail("serve shows only anonymized frames: choose a method other than no-an");
   ServerOptions so;
   so.bind = a.bind;
   so.port = a.port;
   so.token = a.token;
   so.allowed_hosts = a.allowed_hosts;
   if (Status s = validate(so); !s) return fail(s.error().message);
-  auto engine = build_engine(a.engine);
+  auto options = engine_options(a.engine);
+  if (!options) return fail(options.error().message);
+  if (Status s = require_anonymization(options.value(), "la3d serve"); !s)
+    return fail(s.error().message);
+  auto engine = la3d::build_engine(options.value());
   if (!engine) return fail(engine.error().message);
-  std::unique_ptr<SnippetScorer> scorer;
-  if (a.head != "off") {
-    set_vad_threads(a.engine.threads);
-    auto s = make_scorer(
-        {a.head, a.dataset, "auto", a.weights, a.encoder_weights, a.formula_weights, a.threshold});
+  std::unique_ptr<StreamingScorer> scorer;
+  if (a.scorer.head != "off") {
+    ScorerOptions vad = a.scorer;
+    vad.threads = a.engine.threads;
+    auto s = make_scorer(vad);
     if (!s) return fail(s.error().message);
-    scorer = std::move(s.value());
+    scorer =
+        std::make_unique<StreamingScorer>(std::move(s.value()), a.window, a.scorer.alert_threshold);
   }
-  auto source = VideoSource::open(a.source);
-  if (!source) return fail(source.error().message);
-  const bool file = source.value()->kind() == SourceKind::Video;
-  const double fps = source.value()->fps().value() > 0 ? source.value()->fps().value() : 25.0;
+  LiveOptions lo;
+  lo.source = a.source;
+  lo.loop_files = !a.once;
+  auto session = LiveSession::open(lo, std::move(engine.value()), std::move(scorer));
+  if (!session) return fail(session.error().message);
+  LiveSession& live = *session.value();
 
-  FramePipeline pipeline(engine->options, std::move(engine->detector));
-  DashboardState state(source.value()->description(), scorer ? scorer->name() : "", a.threshold,
-                       engine->options.an);
+  DashboardState state(live.source_description(), live.scorer_name(), a.scorer.alert_threshold,
+                       live.an());
   DashboardServer server(state, so);
   if (Status s = server.start(); !s) return fail(s.error().message);
   if (!a.quiet)
@@ -101,74 +86,21 @@ int run_serve(const ServeArgs& a) {
   std::signal(SIGINT, on_serve_signal);
   std::signal(SIGTERM, on_serve_signal);
 
-  long long index = 0;
-  auto next_due = Clock::now();
-  cv::Mat frame;
-  pipeline.start_sequence(fps);
-  while (!g_stop) {
-    auto t0 = Clock::now();
-    auto got = source.value()->read(frame);
-    if (!got) return fail(got.error().message);
-    if (!got.value()) {
-      if (!file || a.once) break;
-      // A file plays in a loop, as a stand-in for a camera; trackers start afresh each time.
-      auto again = VideoSource::open(a.source);
-      if (!again) return fail(again.error().message);
-      source = std::move(again);
-      pipeline.start_sequence(fps);
-      continue;
+  // Frames that could not be anonymized are dropped by the session; say so unless quiet.
+  class Sink final : public DashboardSink {
+   public:
+    Sink(DashboardState& state, int quality, bool quiet)
+        : DashboardSink(state, quality), quiet_(quiet) {}
+    void skipped(long long, const Error& why) override {
+      if (!quiet_) std::cerr << "la3d: frame skipped: " << why.message << "\n";
     }
-    FrameStats stats;
-    stats.decode_ms = ms_since(t0);
-    stats.index = index;
-    if (auto cfg = state.take_config()) {
-      if (pipeline.set_an(*cfg)) state.set_active(*cfg);
-    }
-    const auto compare = state.compare_method();
-    cv::Mat raw;  // stays in this thread; only its anonymized rendering is published
-    if (compare) raw = frame.clone();
-    auto report = pipeline.process(frame, index);
-    // Fail closed: a frame whose anonymization failed is not published.
-    if (!report) {
-      if (!a.quiet) std::cerr << "la3d: frame skipped: " << report.error().message << "\n";
-      ++index;
-      continue;
-    }
-    stats.detect_ms = report->detect_ms;
-    stats.anonymize_ms = report->anonymize_ms;
-    stats.people = report->instances;
-    const auto t1 = Clock::now();
-    std::string jpeg = jpeg_of(frame, a.jpeg_quality);
-    stats.jpeg_ms = ms_since(t1);
-    state.publish_frame(std::move(jpeg), stats, fps);
-    if (compare) {
-      AnParams other = pipeline.an();
-      other.method = *compare;
-      if (pipeline.anonymize_like(raw, report.value(), other))
-        state.publish_compare(jpeg_of(raw, a.jpeg_quality));
-    }
-    if (scorer) {
-      const long long before = scorer->snippets();
-      if (Status s = scorer->add_frame(frame); !s) return fail(s.error().message);
-      if (scorer->snippets() > before) {
-        auto score = scorer->score_latest(a.window);
-        if (!score) return fail(score.error().message);
-        cv::Mat thumb;
-        cv::resize(frame, thumb, {160, std::max(1, frame.rows * 160 / std::max(1, frame.cols))});
-        state.add_score({before, index, score.value()}, jpeg_of(thumb, 80), fps);
-      }
-    }
-    ++index;
-    // A file is played at its own rate, so the dashboard shows it as a camera would.
-    if (file) {
-      next_due += std::chrono::microseconds(int64_t(1e6 / fps));
-      if (next_due > Clock::now())
-        std::this_thread::sleep_until(next_due);
-      else
-        next_due = Clock::now();
-    }
-  }
+
+   private:
+    bool quiet_;
+  } sink(state, a.jpeg_quality, a.quiet);
+  auto frames = live.run(sink, [] { return g_stop.load(); });
   server.stop();
+  if (!frames) return fail(frames.error().message);
   return 0;
 }
 

@@ -15,7 +15,7 @@
 #include "la3d/vad_pipeline.hpp"
 #include "la3d/vad_report.hpp"
 #include "progress.hpp"
-#include "vad_models.hpp"
+#include "scorer_args.hpp"
 
 namespace la3d::cli {
 namespace {
@@ -36,7 +36,8 @@ struct TempFile {
 
 // The reference's name stem: {head}_{dataset}_{method}_imwh{W}x{H}_{video}.
 std::string output_stem(const VadArgs& a, cv::Size size) {
-  const std::string head = a.head == "motion" ? "motion" : a.head + "_" + a.dataset;
+  const std::string head =
+      a.scorer.head == "motion" ? "motion" : a.scorer.head + "_" + a.scorer.dataset;
   const std::string video = is_live_spec(a.input) ? "live" : fs::path(a.input).stem().string();
   return fmt::format("{}_{}_imwh{}x{}_{}", head, a.engine.method, size.width, size.height, video);
 }
@@ -63,8 +64,10 @@ class VadRun {
       : a_(a),
         input_size_(e.options.input_size),
         smoothing_(smoothing),
-        pipeline_(e.options, std::move(e.detector)),
-        scorer_(std::move(scorer)) {}
+        pipeline_(std::move(e).pipeline()),
+        streaming_(std::move(scorer), a.window, a.scorer.alert_threshold),
+        scorer_(streaming_.scorer()),
+        threshold_(a.scorer.alert_threshold) {}
 
   int run() {
     const auto t_start = std::chrono::steady_clock::now();
@@ -106,20 +109,22 @@ class VadRun {
                       !a_.quiet && !stream);
     auto consume = [&](const cv::Mat& frame, const FrameReport& r, long long index) -> Status {
       an_ms.push_back(r.detect_ms + r.anonymize_ms);
-      const long long before = scorer_->snippets();
-      if (Status s = scorer_->add_frame(frame); !s) return s;
-      if (stream && scorer_->snippets() > before) {
-        auto score = scorer_->score_latest(a_.window);
-        if (!score) return score.error();
-        latest = score.value();
-        have_score = true;
-        emit_event(scorer_->snippets() - 1, latest, fps);
+      if (stream) {
+        auto scored = streaming_.add_frame(frame);
+        if (!scored) return scored.error();
+        if (scored.value()) {
+          latest = scored.value()->score;
+          have_score = true;
+          emit_event(*scored.value(), fps);
+        }
+      } else if (Status s = scorer_.add_frame(frame); !s) {
+        return s;
       }
       if (sink) {
         cv::Mat small;
         cv::resize(frame, small, {320, 240}, 0, 0, cv::INTER_LINEAR);
         // Streaming overlays the latest snippet's score as it goes; offline scores come later.
-        if (stream && have_score) draw_alert_panel(small, latest, latest >= a_.threshold);
+        if (stream && have_score) draw_alert_panel(small, latest, latest >= threshold_);
         if (Status s = sink->write(small); !s) return s;
       }
       progress.update(index + 1);
@@ -130,14 +135,14 @@ class VadRun {
     progress.finish();
     if (!frames) return fail(frames.error().message);
     if (g_stop && !live) return fail("interrupted; no output written");
-    const long long n = scorer_->snippets();
+    const long long n = scorer_.snippets();
     if (n == 0)
       return fail(fmt::format("{} has {} frame(s): VAD needs at least one 16-frame snippet",
                               a_.input, frames.value()));
 
-    std::vector<float> raw = stream_scores_;
+    std::vector<float> raw = streaming_.scores();
     if (!stream) {
-      auto all = scorer_->score_all();
+      auto all = scorer_.score_all();
       if (!all) return fail(all.error().message);
       raw = std::move(all.value());
     }
@@ -152,22 +157,21 @@ class VadRun {
           return fail(s.error().message);
     }
     const double wall_s = ms_since(t_start) / 1000;
-    const auto segments = anomalous_segments(per_frame, a_.threshold, fps);
-    nlohmann::json j{
-        {"input", a_.input},
-        {"scorer", scorer_->name()},
-        {"method", a_.engine.method},
-        {"threshold", a_.threshold},
-        {"smoothing", a_.smooth},
-        {"mode", stream ? "streaming" : "whole video"},
-        {"fps", fps},
-        {"frames", frames.value()},
-        {"scored_frames", per_frame.size()},
-        {"snippets", n},
-        {"snippet_scores", scores},
-        {"frame_scores", per_frame},
-        {"segments", nlohmann::json::array()},
-        {"timing", timing_json(scorer_->times(), an_ms, wall_s, frames.value() / fps)}};
+    const auto segments = anomalous_segments(per_frame, threshold_, fps);
+    nlohmann::json j{{"input", a_.input},
+                     {"scorer", scorer_.name()},
+                     {"method", a_.engine.method},
+                     {"threshold", threshold_},
+                     {"smoothing", a_.smooth},
+                     {"mode", stream ? "streaming" : "whole video"},
+                     {"fps", fps},
+                     {"frames", frames.value()},
+                     {"scored_frames", per_frame.size()},
+                     {"snippets", n},
+                     {"snippet_scores", scores},
+                     {"frame_scores", per_frame},
+                     {"segments", nlohmann::json::array()},
+                     {"timing", timing_json(scorer_.times(), an_ms, wall_s, frames.value() / fps)}};
     for (const Segment& s : segments)
       j["segments"].push_back({{"start_frame", s.start_frame},
                                {"end_frame", s.end_frame},
@@ -178,22 +182,22 @@ class VadRun {
     fs::create_directories(dir, ec);
     std::vector<uchar> png;
     cv::imencode(".png",
-                 score_plot(per_frame, a_.threshold, fps,
+                 score_plot(per_frame, threshold_, fps,
                             fmt::format("Anomaly score of {} ({}, people hidden by {})",
-                                        fs::path(a_.input).filename().string(), scorer_->name(),
+                                        fs::path(a_.input).filename().string(), scorer_.name(),
                                         a_.engine.method)),
                  png);
     for (const auto& [name, bytes] :
-         {std::pair{stem + "_scores.csv", frame_scores_csv(per_frame, a_.threshold, fps)},
+         {std::pair{stem + "_scores.csv", frame_scores_csv(per_frame, threshold_, fps)},
           std::pair{stem + "_scores.json", j.dump(1) + "\n"},
           std::pair{stem + "_ad.png", std::string(png.begin(), png.end())}})
       if (Status s = write_file_atomically(dir / name, bytes); !s) return fail(s.error().message);
     if (!a_.quiet) {
-      const auto& t = scorer_->times();
+      const auto& t = scorer_.times();
       std::cerr << fmt::format(
           "la3d: vad {}: {} snippet(s), {} anomalous segment(s) at {} | ms: AN {:.1f}/frame, "
           "prepare {:.1f}/snippet, encoder {:.1f}/snippet, head {:.1f}/call | {:.2f}x real time\n",
-          scorer_->name(), n, segments.size(), a_.threshold, summarize(an_ms).mean,
+          scorer_.name(), n, segments.size(), threshold_, summarize(an_ms).mean,
           summarize(t.prepare_ms).mean, summarize(t.encode_ms).mean, summarize(t.head_ms).mean,
           wall_s / (frames.value() / fps));
     }
@@ -210,12 +214,10 @@ class VadRun {
   }
 
  private:
-  void emit_event(long long snippet, float score, double fps) {
-    stream_scores_.push_back(score);
-    const long long first = snippet * kSnippetFrames;
-    nlohmann::json e{
-        {"snippet", snippet},     {"start_frame", first}, {"end_frame", first + kSnippetFrames - 1},
-        {"start_s", first / fps}, {"score", score},       {"alert", score >= a_.threshold}};
+  static void emit_event(const SnippetScore& s, double fps) {
+    nlohmann::json e{{"snippet", s.snippet},      {"start_frame", s.first_frame},
+                     {"end_frame", s.last_frame}, {"start_s", s.first_frame / fps},
+                     {"score", s.score},          {"alert", s.alert}};
     std::cout << e.dump() << std::endl;
   }
 
@@ -233,7 +235,7 @@ class VadRun {
       auto ok = src.value()->read(f);
       if (!ok) return ok.error();
       if (!ok.value()) return make_error("the anonymized frames ended early");
-      draw_alert_panel(f, per_frame[i], per_frame[i] >= a_.threshold);
+      draw_alert_panel(f, per_frame[i], per_frame[i] >= threshold_);
       if (Status s = sink.value()->write(f); !s) return s;
     }
     return sink.value()->finish();
@@ -243,8 +245,9 @@ class VadRun {
   std::optional<cv::Size> input_size_;  // -is: frames leave the pipeline at this size
   std::pair<Smoothing, int> smoothing_;
   FramePipeline pipeline_;
-  std::unique_ptr<SnippetScorer> scorer_;
-  std::vector<float> stream_scores_;  // streaming: each snippet's score when it completed
+  StreamingScorer streaming_;  // offline runs use its scorer only
+  SnippetScorer& scorer_;
+  double threshold_;  // the alert threshold
 };
 
 }  // namespace
@@ -257,23 +260,9 @@ void add_vad_command(CLI::App& app, VadArgs& a) {
   cmd->add_option("--fps", a.fps,
                   "resample the video to this frame rate first (frames dropped or repeated; -fps)")
       ->check(CLI::Range(0.001, 1000.0));
-  cmd->add_option("--head", a.head,
-                  "pel (PEL4VAD), mgfn (MGFN) or motion (training-free optical-flow score)")
-      ->check(CLI::IsMember({"pel", "pel4vad", "mgfn", "motion"}))
-      ->capture_default_str();
-  cmd->add_option("--dataset", a.dataset, "configuration of the learned head: ucf or xd")
-      ->check(CLI::IsMember({"ucf", "xd"}))
-      ->capture_default_str();
-  cmd->add_option("--weights", a.weights, "head checkpoint (.pkl/.pt/.pth from torch.save)");
-  cmd->add_option("--encoder-weights", a.encoder_weights, "I3D checkpoint");
-  cmd->add_option("--encoder", a.encoder, "inception, r50, or auto (the head's pairing)")
-      ->capture_default_str();
-  cmd->add_flag(
-      "--formula-weights", a.formula_weights,
-      "use the reference vectors' synthetic weights (benchmarks only: scores mean nothing)");
-  cmd->add_option("--threshold", a.threshold, "alert when a score is at or above this")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
+  ScorerFlags flags;
+  flags.encoder = flags.alert = true;
+  add_scorer_options(*cmd, a.scorer, flags);
   cmd->add_flag("--stream", a.stream,
                 "score each snippet as it completes over the last --window snippets (always on for "
                 "webcams and URLs); events go to stdout as JSON lines");
@@ -289,7 +278,7 @@ void add_vad_command(CLI::App& app, VadArgs& a) {
   cmd->add_option("--codec", a.codec, "video encoder");
   cmd->add_option("--crf", a.crf, "x264 quality")->capture_default_str();
   cmd->add_flag("-q,--quiet", a.quiet, "no progress or summary");
-  add_engine_options(*cmd, a.engine, "--detect-threshold");
+  add_engine_options(*cmd, a.engine);
 }
 
 int run_vad(const VadArgs& a) {
@@ -300,9 +289,9 @@ int run_vad(const VadArgs& a) {
   if (!is_live_spec(a.input) && is_image_path(a.input))
     return fail("VAD needs a video (16-frame snippets), not an image: " + a.input);
   // The VAD side first: a missing checkpoint is the likelier mistake in this command.
-  set_vad_threads(a.engine.threads);
-  auto scorer = make_scorer(
-      {a.head, a.dataset, a.encoder, a.weights, a.encoder_weights, a.formula_weights, a.threshold});
+  ScorerOptions so = a.scorer;
+  so.threads = a.engine.threads;
+  auto scorer = make_scorer(so);
   if (!scorer) return fail(scorer.error().message);
   auto engine = build_engine(a.engine);
   if (!engine) return fail(engine.error().message);

@@ -8,8 +8,8 @@
 #include "la3d/io.hpp"
 #include "la3d/vad_pipeline.hpp"
 #include "la3d/vad_report.hpp"
+#include "la3d/vad_scorer.hpp"
 #include "progress.hpp"
-#include "vad_models.hpp"
 
 namespace la3d::cli {
 namespace {
@@ -21,8 +21,10 @@ int run_score(const ScoreArgs& a) {
   if (!config) return fail(config.error().message);
   auto features = read_npy(a.features);
   if (!features) return fail(features.error().message);
-  set_vad_threads(0);
-  auto head = open_head(config.value(), a.weights, a.formula_weights);
+  ScorerOptions so;
+  so.weights = a.weights;
+  so.formula_weights = a.formula_weights;
+  auto head = open_head(config.value(), so);
   if (!head) return fail(head.error().message);
   auto scores = head.value()->score(features.value());
   if (!scores) return fail(a.features + ": " + scores.error().message);
@@ -43,8 +45,11 @@ int run_features(const FeaturesArgs& a, bool quiet) {
   auto engine = build_engine(a.engine);
   if (!engine) return fail(engine.error().message);
   warn_weak(engine.value());
+  ScorerOptions so;
+  so.encoder_weights = a.encoder_weights;
+  so.formula_weights = a.formula_weights;
   set_vad_threads(a.engine.threads);
-  auto encoder = open_encoder(kind.value(), a.encoder_weights, a.formula_weights);
+  auto encoder = open_encoder(kind.value(), so);
   if (!encoder) return fail(encoder.error().message);
   auto source = VideoSource::open(a.input);
   if (!source) return fail(source.error().message);

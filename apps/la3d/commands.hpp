@@ -5,6 +5,7 @@
 
 #include "engine_args.hpp"
 #include "la3d/privacy.hpp"
+#include "la3d/vad_scorer.hpp"
 
 namespace la3d::cli {
 
@@ -36,9 +37,8 @@ struct BenchArgs {
   std::string input;
   int frames = 0;  // 0 = the whole video; images are repeated 50 times
   bool json = false;
-  std::string vad;  // empty: no VAD stage; else motion, pel or mgfn
-  std::string vad_dataset = "xd", vad_weights, encoder_weights;
-  bool formula_weights = false;
+  ScorerOptions vad;                // --vad HEAD, --vad-dataset, --weights...
+  CLI::Option* vad_head = nullptr;  // not given: no VAD stage
 };
 void add_bench_command(CLI::App& app, BenchArgs& args);
 int run_bench(const BenchArgs& args);
@@ -59,10 +59,7 @@ struct VadArgs {
   EngineArgs engine;
   std::string input;
   std::string out_dir = "results";
-  std::string head = "motion", dataset = "xd";
-  std::string weights, encoder_weights, encoder = "auto";
-  bool formula_weights = false;  // the reference vectors' synthetic weights (benchmarks, tests)
-  double threshold = 0.5;
+  ScorerOptions scorer;
   bool stream = false;
   int window = 8;
   std::string smooth = "none";
@@ -105,9 +102,7 @@ struct ServeArgs {
   std::string source, bind = "127.0.0.1", token;
   std::vector<std::string> allowed_hosts;  // --allowed-host
   int port = 8080;
-  std::string head = "motion", dataset = "xd", weights, encoder_weights;
-  bool formula_weights = false;
-  double threshold = 0.5;
+  ScorerOptions scorer;  // --head off: no VAD
   int window = 8;
   bool once = false;
   int jpeg_quality = 80;
@@ -136,8 +131,7 @@ struct ExperimentArgs {
   std::string methods = "all";
   std::string privacy_metric = "face_rank1";
   int every = 25;
-  std::string head = "motion", dataset = "xd", weights, encoder_weights;
-  bool formula_weights = false;
+  ScorerOptions scorer;
   int jobs = 1;
   bool quiet = false;
 };

@@ -40,6 +40,7 @@ bool is_adaptive(Method method);
 // How the instance's share of the frame becomes a strength factor g = max(1, f(s)).
 enum class Scaler { Ln, Linear, LinearNorm, QuadraticNorm, ExpNorm };
 Result<Scaler> parse_scaler(std::string_view name);
+std::string_view scaler_name(Scaler scaler);
 
 struct AnParams {
   Method method = Method::AdaptiveBlur;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "la3d/anonymizer.hpp"
+#include "la3d/live_session.hpp"
 #include "la3d/result.hpp"
 
 namespace la3d {
@@ -96,6 +97,23 @@ class DashboardState {
   long long events_total_ = 0, frames_total_ = 0, people_total_ = 0;
   int viewers_ = 0;
   uint64_t skipped_total_ = 0;
+};
+
+// A live session's output into the dashboard's state: frames and thumbnails as JPEG, the
+// dashboard's controls back into the engine.
+class DashboardSink : public LiveSink {
+ public:
+  DashboardSink(DashboardState& state, int jpeg_quality = 80);
+  Status frame(const cv::Mat& anonymized, const LiveFrameStats& stats, double fps) override;
+  void score(const SnippetScore& score, long long index, const cv::Mat& frame, double fps) override;
+  std::optional<AnParams> take_config() override { return state_.take_config(); }
+  void config_applied(const AnParams& params) override { state_.set_active(params); }
+  std::optional<Method> compare_method() override { return state_.compare_method(); }
+  void compare(const cv::Mat& anonymized) override;
+
+ private:
+  DashboardState& state_;
+  int quality_;
 };
 
 struct ServerOptions {

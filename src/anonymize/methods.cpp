@@ -85,6 +85,17 @@ Result<Scaler> parse_scaler(std::string_view name) {
                     "' (known: ln, linear, linear_norm, quadratic_norm, exp_norm)");
 }
 
+std::string_view scaler_name(Scaler s) {
+  switch (s) {
+    case Scaler::Ln: return "ln";
+    case Scaler::Linear: return "linear";
+    case Scaler::LinearNorm: return "linear_norm";
+    case Scaler::QuadraticNorm: return "quadratic_norm";
+    case Scaler::ExpNorm: return "exp_norm";
+  }
+  return "ln";
+}
+
 Status validate(const AnParams& p) {
   auto finite_positive = [](double v) { return std::isfinite(v) && v > 0; };
   // Upper bounds: far beyond any useful strength, and they keep a_m * k0 etc. well inside an int.
