@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "la3d/anonymizer.hpp"
+#include "la3d/version.hpp"
 #include "legacy_args.hpp"
 
 namespace {
