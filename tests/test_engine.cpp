@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "la3d/coco.hpp"
+#include "la3d/anonymize_run.hpp"
 #include "la3d/engine.hpp"
 #include "la3d/io.hpp"
 #include "la3d/live_session.hpp"
@@ -282,6 +283,82 @@ TEST(LiveSession, AFilePlaysInALoopUntilStopped) {
   EXPECT_EQ(sink.indices.back(), 9);
   // Each loop reads the detections file from its frame 0 again: the corner stays hidden.
   for (const cv::Mat& f : sink.frames) EXPECT_EQ(cv::countNonZero(f({0, 0, 8, 8}).reshape(1)), 0);
+}
+
+// A folder of two images, a detections file for them, and the run's options writing to out/.
+struct TwoImages {
+  TempDir d;
+  AnonymizeRunOptions run;
+  EngineOptions engine;
+  TwoImages() {
+    fs::create_directories(d / "in");
+    EXPECT_TRUE(write_image(d / "in" / "a.png", test::textured_frame({64, 48}, 1)));
+    EXPECT_TRUE(write_image(d / "in" / "b.png", test::textured_frame({64, 48}, 2)));
+    write_boxes(d / "det.jsonl", 2, {64, 48}, {8, 8, 16, 16});
+    run.inputs = {(d / "in").string()};
+    run.output = d / "out";
+    engine.detections_file = d / "det.jsonl";
+    engine.pipeline.an.method = Method::Mask;
+  }
+};
+
+TEST(AnonymizeRun, WritesEveryOutputAndCountsWhatItHid) {
+  TwoImages t;
+  std::vector<std::string> started;
+  AnonymizeCallbacks cb;
+  cb.input_started = [&](size_t, size_t, const std::string& in) { started.push_back(in); };
+  const AnonymizeOutcome out = anonymize_inputs(t.run, t.engine, cb);
+  ASSERT_EQ(out.end, RunEnd::Done) << out.error;
+  EXPECT_EQ(started.size(), 2u);
+  ASSERT_EQ(out.written.size(), 2u);
+  EXPECT_EQ(out.totals.frames, 2);
+  EXPECT_EQ(out.totals.regions, 2);
+  for (const char* name : {"a.png", "b.png"}) {
+    auto img = read_image(t.d / "out" / name);
+    ASSERT_TRUE(img) << name;
+    EXPECT_EQ(cv::countNonZero(img.value()({8, 8, 16, 16}).reshape(1)), 0) << name;
+  }
+  // Again: the outputs exist now. Refused without overwrite; skipped with no_clobber.
+  AnonymizeOutcome again = anonymize_inputs(t.run, t.engine);
+  EXPECT_EQ(again.end, RunEnd::Failed);
+  EXPECT_NE(again.error.find("exists"), std::string::npos) << again.error;
+  t.run.no_clobber = true;
+  again = anonymize_inputs(t.run, t.engine);
+  ASSERT_EQ(again.end, RunEnd::Done) << again.error;
+  EXPECT_EQ(again.skipped.size(), 2u);
+  EXPECT_TRUE(again.written.empty());
+}
+
+TEST(AnonymizeRun, AFailureOrAStopWritesNothing) {
+  TwoImages t;
+  {
+    std::ofstream bad(t.d / "in" / "c.png");
+    bad << "not a png";
+  }
+  AnonymizeOutcome out = anonymize_inputs(t.run, t.engine);
+  EXPECT_EQ(out.end, RunEnd::Failed);
+  EXPECT_NE(out.error.find("c.png"), std::string::npos) << out.error;
+  EXPECT_TRUE(test::files_below(t.d / "out").empty());  // a.png and b.png were not kept
+
+  fs::remove(t.d / "in" / "c.png");
+  int images = 0;
+  AnonymizeCallbacks cb;
+  cb.image_done = [&](const std::string&) { ++images; };
+  cb.stop = [&] { return images == 1; };
+  out = anonymize_inputs(t.run, t.engine, cb);
+  EXPECT_EQ(out.end, RunEnd::Interrupted);
+  EXPECT_TRUE(test::files_below(t.d / "out").empty());
+}
+
+TEST(AnonymizeRun, AMissingInputIsReportedBeforeAnyModelLoads) {
+  TempDir empty;
+  AnonymizeRunOptions run;
+  run.inputs = {(empty / "nothing.jpg").string()};
+  EngineOptions e;
+  e.model_dir = empty.path();  // nanodet is missing too
+  const AnonymizeOutcome out = anonymize_inputs(run, e);
+  EXPECT_EQ(out.end, RunEnd::Failed);
+  EXPECT_NE(out.error.find("input not found"), std::string::npos) << out.error;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine_args.hpp"
+#include "la3d/anonymize_run.hpp"
 #include "la3d/privacy.hpp"
 #include "la3d/vad_scorer.hpp"
 
@@ -11,23 +12,10 @@ namespace la3d::cli {
 
 struct AnonymizeArgs {
   EngineArgs engine;
-  std::vector<std::string> inputs;
-  std::string input_type;  // -if: image, video or webcam (the reference's spelling)
-  std::string output;      // -o
-  bool save = false;       // -s: reference naming inside --out-dir
-  std::string out_dir = "results";
-  bool preview = false;  // -v
-  bool no_audio = false;
-  std::string codec;
-  int crf = 20;
-  int bitrate_kbps = 0;
-  std::string save_detections;
+  AnonymizeRunOptions run;  // inputs, outputs and the overwrite rule, bound directly
+  bool no_audio = false;    // run.keep_audio, negated
   bool quiet = false;
-  bool allow_truncated = false;  // keep what a damaged or cut video gave
-  bool overwrite = false;        // -y: replace existing outputs
-  bool no_clobber = false;       // skip inputs whose output exists
-  bool json = false;             // a machine summary on stdout instead of the paths
-  double fps = 0;                // -fps: resample videos to this rate first; 0 keeps theirs
+  bool json = false;  // a machine summary on stdout instead of the paths
 };
 void add_anonymize_command(CLI::App& app, AnonymizeArgs& args);
 int run_anonymize(const AnonymizeArgs& args);

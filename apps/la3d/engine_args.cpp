@@ -167,7 +167,10 @@ Result<Engine> build_engine(const EngineArgs& a) {
 }
 
 void warn_weak(const Engine& e) {
-  for (const std::string& w : e.weak)
+  warn_weak(e.weak);
+}
+void warn_weak(const std::vector<std::string>& weak) {
+  for (const std::string& w : weak)
     std::cerr << "la3d: warning: " << w << " (--allow-weak): people may stay recognisable\n";
 }
 

@@ -51,5 +51,6 @@ Result<EngineOptions> engine_options(const EngineArgs& args);
 Result<Engine> build_engine(const EngineArgs& args);
 // One stderr line per setting --allow-weak let through, printed by every command on every run.
 void warn_weak(const Engine& engine);
+void warn_weak(const std::vector<std::string>& weak);
 
 }  // namespace la3d::cli
