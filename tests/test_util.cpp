@@ -1,6 +1,6 @@
 #include "test_util.hpp"
 
-#include "la3d/models.hpp"
+#include "la3d/models/models.hpp"
 
 #include <unistd.h>
 #include <algorithm>

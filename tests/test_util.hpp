@@ -3,7 +3,7 @@
 #include <opencv2/core.hpp>
 #include <string>
 
-#include "la3d/types.hpp"
+#include "la3d/core/types.hpp"
 
 namespace la3d::test {
 

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "la3d/io.hpp"
+#include "la3d/io/io.hpp"
 #include "scorer_args.hpp"
 
 namespace la3d::cli {

@@ -13,13 +13,13 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "la3d/io.hpp"
-#include "la3d/models.hpp"
-#include "la3d/npy.hpp"
-#include "la3d/privacy.hpp"
-#include "la3d/tradeoff_plot.hpp"
-#include "la3d/vad_labels.hpp"
-#include "la3d/vad_report.hpp"
+#include "la3d/io/io.hpp"
+#include "la3d/models/models.hpp"
+#include "la3d/privacy/privacy.hpp"
+#include "la3d/privacy/tradeoff_plot.hpp"
+#include "la3d/vad/npy.hpp"
+#include "la3d/vad/vad_labels.hpp"
+#include "la3d/vad/vad_report.hpp"
 #include "scorer_args.hpp"
 
 namespace la3d::cli {
@@ -144,7 +144,13 @@ void add_experiment_command(CLI::App& app, ExperimentArgs& a) {
                   "UCF-Crime Temporal_Anomaly_Annotation file, XD-Violence annotations.txt, or a "
                   "folder of NAME.npy frame labels")
       ->required();
-  cmd->add_option("-o,--out", a.out, "output folder (results, cache)")->required();
+  auto* out = cmd->add_option("--out-dir", a.out, "output folder (results, cache)");
+  // -o names a file everywhere else; -o/--out once named this folder and still do, out of --help.
+  auto* old = cmd->add_option("-o,--out", a.out)->group("");
+  out->excludes(old);
+  cmd->callback([out, old] {
+    if (out->count() + old->count() == 0) throw CLI::RequiredError("--out-dir");
+  });
   cmd->add_option("--methods", a.methods, "all, or a comma-separated list")->capture_default_str();
   cmd->add_option("--privacy-metric", a.privacy_metric, "the figure's x axis")
       ->check(CLI::IsMember(privacy_metric_names()))

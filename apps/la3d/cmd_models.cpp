@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "la3d/io.hpp"
-#include "la3d/models.hpp"
+#include "la3d/io/io.hpp"
+#include "la3d/models/models.hpp"
 
 namespace la3d::cli {
 

@@ -5,11 +5,11 @@
 #include <opencv2/imgproc.hpp>
 
 #include "commands.hpp"
-#include "la3d/coco.hpp"
-#include "la3d/detections_file.hpp"
-#include "la3d/io.hpp"
-#include "la3d/models.hpp"
-#include "la3d/privacy.hpp"
+#include "la3d/core/coco.hpp"
+#include "la3d/detect/detections_file.hpp"
+#include "la3d/io/io.hpp"
+#include "la3d/models/models.hpp"
+#include "la3d/privacy/privacy.hpp"
 
 namespace la3d::cli {
 namespace {

@@ -7,8 +7,8 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "la3d/dashboard.hpp"
-#include "la3d/live_session.hpp"
+#include "la3d/core/live_session.hpp"
+#include "la3d/server/dashboard.hpp"
 #include "scorer_args.hpp"
 
 namespace la3d::cli {

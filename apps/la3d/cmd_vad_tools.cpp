@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "la3d/io.hpp"
-#include "la3d/vad_pipeline.hpp"
-#include "la3d/vad_report.hpp"
-#include "la3d/vad_scorer.hpp"
+#include "la3d/io/io.hpp"
+#include "la3d/vad/vad_pipeline.hpp"
+#include "la3d/vad/vad_report.hpp"
+#include "la3d/vad/vad_scorer.hpp"
 #include "progress.hpp"
 
 namespace la3d::cli {

@@ -4,9 +4,10 @@
 #include <vector>
 
 #include "engine_args.hpp"
-#include "la3d/anonymize_run.hpp"
-#include "la3d/privacy.hpp"
-#include "la3d/vad_scorer.hpp"
+#include "la3d/core/anonymize_run.hpp"
+#include "la3d/privacy/privacy.hpp"
+#include "la3d/vad/vad_run.hpp"
+#include "la3d/vad/vad_scorer.hpp"
 
 namespace la3d::cli {
 
@@ -45,17 +46,10 @@ int run_models(const ModelsArgs& args);
 
 struct VadArgs {
   EngineArgs engine;
-  std::string input;
-  std::string out_dir = "results";
+  VadRunOptions run;  // input, outputs, streaming, bound directly
   ScorerOptions scorer;
-  bool stream = false;
-  int window = 8;
-  std::string smooth = "none";
-  bool no_video = false;
+  bool no_video = false;  // run.write_video, negated
   bool quiet = false;
-  std::string codec;
-  int crf = 20;
-  double fps = 0;  // -fps: resample the video first; 0 keeps its rate
 };
 void add_vad_command(CLI::App& app, VadArgs& args);
 int run_vad(const VadArgs& args);

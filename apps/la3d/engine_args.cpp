@@ -3,11 +3,11 @@
 #include <iostream>
 #include <opencv2/core/utility.hpp>
 
-#include "la3d/coco.hpp"
-#include "la3d/detections_file.hpp"
-#include "la3d/models.hpp"
-#include "la3d/privacy_floor.hpp"
-#include "la3d/tracker.hpp"
+#include "la3d/core/coco.hpp"
+#include "la3d/detect/detections_file.hpp"
+#include "la3d/detect/tracker.hpp"
+#include "la3d/models/models.hpp"
+#include "la3d/privacy/privacy_floor.hpp"
 
 namespace la3d::cli {
 namespace {

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "commands.hpp"
-#include "la3d/anonymizer.hpp"
+#include "la3d/anonymize/anonymizer.hpp"
 #include "la3d/version.hpp"
 #include "legacy_args.hpp"
 

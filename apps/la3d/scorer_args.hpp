@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "la3d/vad_scorer.hpp"
+#include "la3d/vad/vad_scorer.hpp"
 
 namespace la3d::cli {
 

@@ -3,8 +3,8 @@
 // file, byte for byte, as `la3d anonymize IN -o OUT --method METHOD --detections DETECTIONS.jsonl`.
 #include <iostream>
 
-#include "la3d/engine.hpp"
-#include "la3d/io.hpp"
+#include "la3d/core/engine.hpp"
+#include "la3d/io/io.hpp"
 
 int main(int argc, char** argv) {
   if (argc < 4 || argc > 5) {

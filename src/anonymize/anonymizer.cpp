@@ -4,7 +4,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
-#include "la3d/anonymizer.hpp"
+#include "la3d/anonymize/anonymizer.hpp"
 
 namespace la3d {
 namespace {

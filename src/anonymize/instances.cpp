@@ -2,7 +2,7 @@
 // and wide arithmetic, and masks are only ever built over the part of a box that can reach the
 // frame: a box of [0, 0, 60000, 60000] or one scaled 10x must neither overflow an int nor
 // allocate gigabytes, and the part of it inside the frame must still be hidden.
-#include "la3d/instances.hpp"
+#include "la3d/anonymize/instances.hpp"
 
 #include <algorithm>
 #include <cmath>

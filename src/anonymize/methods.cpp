@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "la3d/anonymizer.hpp"
+#include "la3d/anonymize/anonymizer.hpp"
 
 namespace la3d {
 namespace {

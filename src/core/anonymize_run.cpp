@@ -1,6 +1,6 @@
 // The anonymize run: plan the jobs and their outputs, then images and videos through one engine,
 // every output committed together at the end.
-#include "la3d/anonymize_run.hpp"
+#include "la3d/core/anonymize_run.hpp"
 
 #include <fmt/format.h>
 
@@ -9,9 +9,9 @@
 #include <map>
 #include <optional>
 
-#include "la3d/detections_file.hpp"
-#include "la3d/io.hpp"
-#include "la3d/stats.hpp"
+#include "la3d/detect/detections_file.hpp"
+#include "la3d/io/io.hpp"
+#include "la3d/core/stats.hpp"
 
 namespace la3d {
 namespace {

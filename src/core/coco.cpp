@@ -1,4 +1,4 @@
-#include "la3d/coco.hpp"
+#include "la3d/core/coco.hpp"
 
 #include <array>
 

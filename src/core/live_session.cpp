@@ -1,13 +1,13 @@
 // The live loop. It drives FramePipeline itself rather than run_stream: the side-by-side view
 // needs each frame's raw copy next to its report, which run_stream (by design) never hands out,
 // and live sources want one frame at a time with no queue adding latency.
-#include "la3d/live_session.hpp"
+#include "la3d/core/live_session.hpp"
 
 #include <chrono>
 #include <thread>
 
-#include "la3d/io.hpp"
-#include "la3d/stats.hpp"
+#include "la3d/io/io.hpp"
+#include "la3d/core/stats.hpp"
 
 namespace la3d {
 

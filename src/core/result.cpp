@@ -1,4 +1,4 @@
-#include "la3d/result.hpp"
+#include "la3d/core/result.hpp"
 
 namespace la3d {
 

@@ -1,5 +1,5 @@
-// See la3d/stats.hpp.
-#include "la3d/stats.hpp"
+// See la3d/core/stats.hpp.
+#include "la3d/core/stats.hpp"
 
 #include <sys/resource.h>
 #include <algorithm>

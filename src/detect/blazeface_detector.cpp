@@ -4,8 +4,8 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "la3d/coco.hpp"
-#include "la3d/detector.hpp"
+#include "la3d/core/coco.hpp"
+#include "la3d/detect/detector.hpp"
 #include "net_util.hpp"
 
 namespace la3d {

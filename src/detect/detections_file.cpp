@@ -1,4 +1,4 @@
-#include "la3d/detections_file.hpp"
+#include "la3d/detect/detections_file.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,8 @@
 #include <optional>
 #include <unordered_map>
 
-#include "la3d/coco.hpp"
-#include "la3d/io.hpp"
+#include "la3d/core/coco.hpp"
+#include "la3d/io/io.hpp"
 
 namespace la3d {
 namespace {

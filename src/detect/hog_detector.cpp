@@ -1,8 +1,8 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
-#include "la3d/coco.hpp"
-#include "la3d/detector.hpp"
+#include "la3d/core/coco.hpp"
+#include "la3d/detect/detector.hpp"
 
 namespace la3d {
 

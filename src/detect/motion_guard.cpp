@@ -6,8 +6,8 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/background_segm.hpp>
 
-#include "la3d/coco.hpp"
-#include "la3d/detector.hpp"
+#include "la3d/core/coco.hpp"
+#include "la3d/detect/detector.hpp"
 
 namespace la3d {
 namespace {

@@ -5,8 +5,8 @@
 #include <opencv2/dnn.hpp>
 #include <string>
 
-#include "la3d/detector.hpp"
-#include "la3d/result.hpp"
+#include "la3d/detect/detector.hpp"
+#include "la3d/core/result.hpp"
 
 namespace la3d {
 

@@ -1,6 +1,6 @@
 // COCO uncompressed RLE: runs over the mask in column-major order, alternating zeros and ones,
 // always starting with a (possibly empty) run of zeros.
-#include "la3d/detections_file.hpp"
+#include "la3d/detect/detections_file.hpp"
 
 namespace la3d {
 

@@ -2,7 +2,7 @@
 // overlapping tiles enlarges them by about the tile count per side; detections are merged by NMS.
 #include <cmath>
 
-#include "la3d/detector.hpp"
+#include "la3d/detect/detector.hpp"
 
 namespace la3d {
 namespace {

@@ -1,4 +1,4 @@
-#include "la3d/tracker.hpp"
+#include "la3d/detect/tracker.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -2,7 +2,7 @@
 // and everything they find is reported, best score first.
 #include <algorithm>
 
-#include "la3d/detector.hpp"
+#include "la3d/detect/detector.hpp"
 
 namespace la3d {
 namespace {

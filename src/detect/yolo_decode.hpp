@@ -4,7 +4,7 @@
 #include <opencv2/core.hpp>
 #include <vector>
 
-#include "la3d/detector.hpp"
+#include "la3d/detect/detector.hpp"
 
 namespace la3d {
 

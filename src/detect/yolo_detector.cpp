@@ -2,8 +2,8 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "la3d/coco.hpp"
-#include "la3d/models.hpp"
+#include "la3d/core/coco.hpp"
+#include "la3d/models/models.hpp"
 #include "net_util.hpp"
 #include "yolo_decode.hpp"
 

@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "la3d/io.hpp"
+#include "la3d/io/io.hpp"
 
 namespace la3d {
 

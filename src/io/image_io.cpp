@@ -1,6 +1,6 @@
 #include <opencv2/imgcodecs.hpp>
 
-#include "la3d/io.hpp"
+#include "la3d/io/io.hpp"
 
 namespace la3d {
 

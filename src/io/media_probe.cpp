@@ -5,7 +5,7 @@ extern "C" {
 #include <cstdlib>
 #include <mutex>
 
-#include "la3d/io.hpp"
+#include "la3d/io/io.hpp"
 #include "libav_util.hpp"
 
 namespace la3d {

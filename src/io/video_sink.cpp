@@ -8,7 +8,7 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
-#include "la3d/io.hpp"
+#include "la3d/io/io.hpp"
 #include "libav_util.hpp"
 
 namespace la3d {

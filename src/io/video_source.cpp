@@ -2,7 +2,7 @@
 #include <numeric>
 #include <opencv2/videoio.hpp>
 
-#include "la3d/io.hpp"
+#include "la3d/io/io.hpp"
 
 namespace la3d {
 namespace {

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "la3d/io.hpp"
-#include "la3d/models.hpp"
+#include "la3d/io/io.hpp"
+#include "la3d/models/models.hpp"
 #include "npm_fetch.hpp"
 
 namespace la3d {

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-#include "la3d/result.hpp"
+#include "la3d/core/result.hpp"
 
 namespace la3d {
 

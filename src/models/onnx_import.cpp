@@ -10,7 +10,7 @@
 #include <optional>
 #include <set>
 
-#include "la3d/models.hpp"
+#include "la3d/models/models.hpp"
 #include "tfjs_graph.hpp"
 
 namespace la3d {

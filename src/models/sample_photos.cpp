@@ -3,7 +3,7 @@
 // written, so that a changed or damaged file is refused rather than silently measured.
 #include <array>
 
-#include "la3d/models.hpp"
+#include "la3d/models/models.hpp"
 #include "npm_fetch.hpp"
 
 namespace la3d {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "la3d/result.hpp"
+#include "la3d/core/result.hpp"
 
 namespace la3d::models {
 

@@ -13,7 +13,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "la3d/models.hpp"
+#include "la3d/models/models.hpp"
 #include "tfjs_graph.hpp"
 
 namespace la3d {

@@ -5,7 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "detect/net_util.hpp"
-#include "la3d/privacy.hpp"
+#include "la3d/privacy/privacy.hpp"
 
 namespace la3d {
 namespace {

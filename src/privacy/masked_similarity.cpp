@@ -2,7 +2,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
-#include "la3d/privacy.hpp"
+#include "la3d/privacy/privacy.hpp"
 
 namespace la3d {
 

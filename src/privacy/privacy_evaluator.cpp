@@ -5,8 +5,8 @@
 #include <numeric>
 #include <opencv2/dnn.hpp>
 
-#include "la3d/coco.hpp"
-#include "la3d/privacy.hpp"
+#include "la3d/core/coco.hpp"
+#include "la3d/privacy/privacy.hpp"
 
 namespace la3d {
 namespace {

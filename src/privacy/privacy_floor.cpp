@@ -1,4 +1,4 @@
-#include "la3d/privacy_floor.hpp"
+#include "la3d/privacy/privacy_floor.hpp"
 
 #include <fmt/format.h>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
-#include "la3d/coco.hpp"
+#include "la3d/core/coco.hpp"
 
 namespace la3d {
 

@@ -5,8 +5,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "la3d/io.hpp"
-#include "la3d/privacy.hpp"
+#include "la3d/io/io.hpp"
+#include "la3d/privacy/privacy.hpp"
 
 namespace la3d {
 namespace {

@@ -4,10 +4,10 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "la3d/instances.hpp"
-#include "la3d/io.hpp"
-#include "la3d/models.hpp"
-#include "la3d/privacy.hpp"
+#include "la3d/anonymize/instances.hpp"
+#include "la3d/io/io.hpp"
+#include "la3d/models/models.hpp"
+#include "la3d/privacy/privacy.hpp"
 
 namespace la3d {
 

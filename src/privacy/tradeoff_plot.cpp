@@ -1,6 +1,6 @@
 // Drawn by hand with OpenCV and as SVG text: two small fixed-layout figures, where a plotting
 // library would add a dependency for one chart.
-#include "la3d/tradeoff_plot.hpp"
+#include "la3d/privacy/tradeoff_plot.hpp"
 
 #include <fmt/format.h>
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <ctime>
 
-#include "la3d/dashboard.hpp"
-#include "la3d/pipeline.hpp"
-#include "la3d/privacy_floor.hpp"
+#include "la3d/server/dashboard.hpp"
+#include "la3d/core/pipeline.hpp"
+#include "la3d/privacy/privacy_floor.hpp"
 
 namespace la3d {
 namespace {

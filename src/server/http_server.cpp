@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "la3d/dashboard.hpp"
+#include "la3d/server/dashboard.hpp"
 #include "server/web_assets.hpp"
 
 namespace la3d {

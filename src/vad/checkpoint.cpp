@@ -1,4 +1,4 @@
-#include "la3d/checkpoint.hpp"
+#include "la3d/vad/checkpoint.hpp"
 
 #include <cstring>
 #include <fstream>
@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "la3d/io.hpp"
+#include "la3d/io/io.hpp"
 #include "vad/half_float.hpp"
 #include "vad/unpickler.hpp"
 #include "vad/zip_archive.hpp"

@@ -1,5 +1,5 @@
 // State-dict layouts of the two I3D encoders, in their state_dict order (vad-spec sections 4-5).
-#include "la3d/vad_encoder.hpp"
+#include "la3d/vad/vad_encoder.hpp"
 #include "vad/encoder_layout.hpp"
 
 namespace la3d {

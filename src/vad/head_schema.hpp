@@ -1,6 +1,6 @@
 #pragma once
-#include "la3d/vad.hpp"
-#include "la3d/vad_weights.hpp"
+#include "la3d/vad/vad.hpp"
+#include "la3d/vad/vad_weights.hpp"
 
 namespace la3d {
 

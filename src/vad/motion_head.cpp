@@ -1,4 +1,4 @@
-#include "la3d/motion_head.hpp"
+#include "la3d/vad/motion_head.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 // Built when libtorch is absent: the anonymizer works, the learned VAD heads say why they cannot.
-#include "la3d/vad.hpp"
-#include "la3d/vad_encoder.hpp"
+#include "la3d/vad/vad.hpp"
+#include "la3d/vad/vad_encoder.hpp"
 
 namespace la3d {
 

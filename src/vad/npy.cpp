@@ -1,11 +1,11 @@
-#include "la3d/npy.hpp"
+#include "la3d/vad/npy.hpp"
 
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
-#include "la3d/io.hpp"
+#include "la3d/io/io.hpp"
 #include "vad/half_float.hpp"
 
 namespace la3d {

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <opencv2/core.hpp>
 
-#include "la3d/vad_encoder.hpp"
+#include "la3d/vad/vad_encoder.hpp"
 
 namespace la3d {
 namespace {

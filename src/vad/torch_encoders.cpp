@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "la3d/vad_encoder.hpp"
+#include "la3d/vad/vad_encoder.hpp"
 #include "vad/encoder_layout.hpp"
 #include "vad/torch_weights.hpp"
 

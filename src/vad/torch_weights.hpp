@@ -5,7 +5,7 @@
 #include <map>
 #include <string>
 
-#include "la3d/checkpoint.hpp"
+#include "la3d/vad/checkpoint.hpp"
 
 namespace la3d {
 

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "la3d/result.hpp"
+#include "la3d/core/result.hpp"
 
 namespace la3d {
 

@@ -1,12 +1,12 @@
 // Reading the VAD datasets' annotation files. Hand-written: two whitespace-separated formats of a
 // few fields, which no Debian library reads.
-#include "la3d/vad_labels.hpp"
+#include "la3d/vad/vad_labels.hpp"
 
 #include <charconv>
 #include <sstream>
 
-#include "la3d/io.hpp"
-#include "la3d/npy.hpp"
+#include "la3d/io/io.hpp"
+#include "la3d/vad/npy.hpp"
 
 namespace la3d {
 namespace {

@@ -1,4 +1,4 @@
-#include "la3d/vad_report.hpp"
+#include "la3d/vad/vad_report.hpp"
 
 #include <fmt/format.h>
 

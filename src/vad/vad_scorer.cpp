@@ -1,8 +1,8 @@
 // Finds and opens VAD heads and encoders: a file the user gives, the official file name in the
 // model cache's vad/ folder, or (benchmarks and tests only) the reference vectors' formula.
-#include "la3d/vad_scorer.hpp"
+#include "la3d/vad/vad_scorer.hpp"
 
-#include "la3d/vad_weights.hpp"
+#include "la3d/vad/vad_weights.hpp"
 
 namespace la3d {
 namespace {

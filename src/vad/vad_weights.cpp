@@ -1,4 +1,4 @@
-#include "la3d/vad_weights.hpp"
+#include "la3d/vad/vad_weights.hpp"
 
 #include <cmath>
 #include <map>

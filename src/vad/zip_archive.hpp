@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "la3d/result.hpp"
+#include "la3d/core/result.hpp"
 
 namespace la3d {
 

@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "la3d/checkpoint.hpp"
+#include "la3d/vad/checkpoint.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto sd = la3d::parse_checkpoint(std::string_view(reinterpret_cast<const char*>(data), size));

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string>
 
-#include "la3d/detections_file.hpp"
-#include "la3d/instances.hpp"
+#include "la3d/detect/detections_file.hpp"
+#include "la3d/anonymize/instances.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string line(reinterpret_cast<const char*>(data), size);

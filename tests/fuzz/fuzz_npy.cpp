@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "la3d/npy.hpp"
+#include "la3d/vad/npy.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto a = la3d::parse_npy(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.npy");

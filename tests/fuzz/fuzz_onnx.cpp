@@ -3,7 +3,7 @@
 #include <string>
 
 #include "fuzz_files.hpp"
-#include "la3d/models.hpp"
+#include "la3d/models/models.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto path = fuzz_file("model.onnx", std::string(reinterpret_cast<const char*>(data), size));

@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <string>
 
-#include "la3d/vad_labels.hpp"
+#include "la3d/vad/vad_labels.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto labels = la3d::parse_anomaly_annotations(std::string(reinterpret_cast<const char*>(data), size));

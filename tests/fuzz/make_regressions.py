@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the hostile inputs that once crashed, hung or fooled la3d's parsers, one file each, into
-regressions/<target>/. The unit tests (tests/test_hostile_files.cpp) run every file through its
+regressions/<target>/. The unit tests (tests/cli/test_hostile_files.cpp) run every file through its
 parser and expect a worded error, and `make fuzz` starts each fuzzer from them. Re-run after adding
 a case; the files are committed so that neither tests nor fuzzers need Python. The ONNX seed is
 the TF.js seed converted by la3d itself (`la3d models convert`), kept as a file; the dashboard_config
