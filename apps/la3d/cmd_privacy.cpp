@@ -2,39 +2,14 @@
 #include <fmt/format.h>
 #include <chrono>
 #include <iostream>
-#include <opencv2/imgproc.hpp>
 
 #include "commands.hpp"
-#include "la3d/core/coco.hpp"
-#include "la3d/detect/detections_file.hpp"
-#include "la3d/io/io.hpp"
-#include "la3d/models/models.hpp"
-#include "la3d/privacy/privacy.hpp"
+#include "la3d/privacy/measure_privacy.hpp"
 
 namespace la3d::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// How many faces and people the report shows side by side.
-constexpr size_t kReportFaces = 4, kReportPersons = 3;
-
-// The same place in the original and in each method's output, at most 240 px high.
-ReportCrop report_crop(const std::string& label, const cv::Mat& original,
-                       const std::vector<std::pair<std::string, cv::Mat>>& outputs, cv::Rect box) {
-  ReportCrop c{label, {}};
-  box &= cv::Rect({0, 0}, original.size());
-  auto shrink = [&](const cv::Mat& img) {
-    cv::Mat crop = img(box).clone();
-    if (crop.rows > 240)
-      cv::resize(crop, crop, {std::max(1, crop.cols * 240 / crop.rows), 240}, 0, 0, cv::INTER_AREA);
-    return crop;
-  };
-  c.versions.emplace_back("original", shrink(original));
-  for (const auto& [name, img] : outputs)
-    if (name != "no-an") c.versions.emplace_back(name, shrink(img));
-  return c;
-}
 
 std::string cell(const std::optional<double>& v, const char* fmt_spec = "{:.3f}") {
   return v ? fmt::format(fmt::runtime(fmt_spec), *v) : std::string("-");
@@ -109,102 +84,33 @@ void add_privacy_command(CLI::App& app, PrivacyArgs& a) {
 int run_privacy(const PrivacyArgs& a) {
   auto methods = parse_method_list(a.methods);
   if (!methods) return fail(methods.error().message, kExitUsage);
-  auto engine_opts = engine_options(a.engine);
-  if (!engine_opts) return fail(engine_opts.error().message);
-  if (Status s = require_anonymization(engine_opts.value(), "la3d privacy"); !s)
-    return fail(s.error().message);
-  auto engine = la3d::build_engine(engine_opts.value());
+  auto engine = engine_options(a.engine);
   if (!engine) return fail(engine.error().message);
-  warn_weak(engine.value());
-  auto files = privacy_inputs(a.inputs);
-  if (!files) return fail(files.error().message);
-  auto attackers = embedded_attackers(default_cache_dir(), a.attack);
-  if (!attackers) return fail(attackers.error().message);
-  PrivacyEvaluator eval(std::move(attackers.value()));
-  // Ground truth: frames count over the one input as `anonymize` counts them (a folder's sorted
-  // images; a video's frames).
-  std::unique_ptr<Detector> truth;
-  if (!a.ground_truth.empty()) {
-    if (a.inputs.size() != 1)
-      return fail("--ground-truth needs exactly one input (an image, a folder or a video)");
-    DetectOptions o;
-    o.threshold = 0;
-    o.classes = {1, kFaceClassId};
-    auto file = open_detections_file(a.ground_truth, o);
-    if (!file) return fail(file.error().message);
-    truth = std::move(file.value());
-  }
-  long long image_index = 0;
-  const PipelineOptions options = engine->options;
-  FramePipeline pipeline(options, std::move(engine->detector));
+  MeasurePrivacyOptions o;
+  o.inputs = a.inputs;
+  o.methods = methods.value();
+  o.every = a.every;
+  o.attack = a.attack;
+  o.anonymized = a.anonymized;
+  o.ground_truth = a.ground_truth;
+  o.json = a.json;
+  o.report = a.report;
+  MeasurePrivacyCallbacks cb;
+  cb.weak_settings = [](const std::vector<std::string>& weak) { warn_weak(weak); };
+  cb.picture_started = [&](size_t file, size_t files, const std::string& key) {
+    if (!a.quiet)
+      std::cerr << fmt::format("\rla3d privacy: file {}/{} {}   ", file + 1, files, key)
+                << std::flush;
+  };
   const auto t0 = std::chrono::steady_clock::now();
-  size_t done = 0;
-  std::vector<ReportCrop> face_crops, person_crops;
-  for (const fs::path& file : files.value()) {
-    if (!a.anonymized.empty()) {
-      // Outputs made elsewhere, paired by name (images) and frame (videos).
-      auto other = anonymized_counterpart(file, a.anonymized, files->size() == 1);
-      if (!other) return fail(other.error().message);
-      auto originals = privacy_pictures(file, a.every);
-      if (!originals) return fail(originals.error().message);
-      auto anonymized = privacy_pictures(other.value(), a.every);
-      if (!anonymized) return fail(anonymized.error().message);
-      if (originals->size() != anonymized->size())
-        return fail(fmt::format("{} gives {} picture(s) and {} gives {}", file.string(),
-                                originals->size(), other->string(), anonymized->size()));
-      for (size_t k = 0; k < originals->size(); ++k)
-        if (Status s = evaluate_pair(eval, originals->at(k).key, originals->at(k).image,
-                                     anonymized->at(k).image, "anonymized", originals->at(k).video);
-            !s)
-          return fail(s.error().message);
-      ++done;
-      continue;
-    }
-    auto pictures = privacy_pictures(file, a.every);
-    if (!pictures) return fail(pictures.error().message);
-    for (const PrivacyPicture& p : pictures.value()) {
-      if (!a.quiet)
-        std::cerr << fmt::format("\rla3d privacy: file {}/{} {}   ", done + 1, files->size(), p.key)
-                  << std::flush;
-      std::vector<Detection> boxes;
-      if (truth) {
-        const long long frame = is_image_path(file) ? image_index++ : p.frame;
-        auto found = truth->detect(p.image, frame);
-        if (!found) return fail(found.error().message);
-        boxes = std::move(found.value());
-      }
-      auto outputs =
-          evaluate_picture(eval, pipeline, options, p, methods.value(), truth ? &boxes : nullptr);
-      if (!outputs) return fail(outputs.error().message);
-      if (a.report.empty()) continue;
-      const std::string name = fs::path(p.key).filename().string();
-      cv::Mat original = p.image;
-      if (options.input_size && original.size() != *options.input_size)
-        cv::resize(original, original, *options.input_size, 0, 0, cv::INTER_LINEAR);
-      for (const cv::Rect& f : eval.faces(p.key))
-        if (face_crops.size() < kReportFaces)
-          face_crops.push_back(report_crop("face in " + name, original, outputs.value(),
-                                           face_crop_box(f, original.size())));
-      for (const cv::Rect& b : eval.persons(p.key))
-        if (person_crops.size() < kReportPersons)
-          person_crops.push_back(report_crop("person in " + name, original, outputs.value(), b));
-    }
-    ++done;
-  }
+  auto r = measure_privacy(o, engine.value(), cb);
+  if (!r) return fail(r.error().message);
   if (!a.quiet)
-    std::cerr << fmt::format("\rla3d privacy: {} file(s) in {:.1f} s{:<40}\n", done,
+    std::cerr << fmt::format("\rla3d privacy: {} input(s) in {:.1f} s{:<40}\n", r->inputs,
                              ms_since(t0) / 1000.0, "");
-  const PrivacyReport r = eval.report();
-  print_table(r);
-  if (!a.json.empty())
-    if (Status s = write_file_atomically(a.json, r.to_json().dump(2) + "\n"); !s)
-      return fail(s.error().message);
-  if (!a.report.empty()) {
-    face_crops.insert(face_crops.end(), person_crops.begin(), person_crops.end());
-    if (Status s = write_privacy_report(r, face_crops, a.report); !s)
-      return fail(s.error().message);
+  print_table(r.value());
+  if (!a.report.empty())
     std::cerr << "la3d privacy: report in " << (fs::path(a.report) / "index.html").string() << "\n";
-  }
   return 0;
 }
 
