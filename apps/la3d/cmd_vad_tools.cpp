@@ -6,34 +6,25 @@
 
 #include "commands.hpp"
 #include "la3d/io/io.hpp"
-#include "la3d/vad/vad_pipeline.hpp"
-#include "la3d/vad/vad_report.hpp"
-#include "la3d/vad/vad_scorer.hpp"
+#include "la3d/vad/vad_tools.hpp"
 #include "progress.hpp"
 
 namespace la3d::cli {
 namespace {
 
 int run_score(const ScoreArgs& a) {
-  auto smoothing = parse_smoothing(a.smooth);
-  if (!smoothing) return fail(smoothing.error().message);
-  auto config = parse_head_config(a.head, a.dataset);
-  if (!config) return fail(config.error().message);
   auto features = read_npy(a.features);
   if (!features) return fail(features.error().message);
   ScorerOptions so;
   so.weights = a.weights;
   so.formula_weights = a.formula_weights;
-  auto head = open_head(config.value(), so);
-  if (!head) return fail(head.error().message);
-  auto scores = head.value()->score(features.value());
-  if (!scores) return fail(a.features + ": " + scores.error().message);
-  const std::vector<float> s = smooth_scores(scores->snippet, smoothing->first, smoothing->second);
+  auto s = score_features(features.value(), a.head, a.dataset, so, a.smooth);
+  if (!s) return fail(a.features + ": " + s.error().message);
   if (a.output.empty()) {
-    for (float v : s) std::cout << fmt::format("{:.6f}\n", v);
+    for (float v : s.value()) std::cout << fmt::format("{:.6f}\n", v);
     return 0;
   }
-  if (Status st = write_npy(a.output, NpyArray{{int64_t(s.size())}, s}); !st)
+  if (Status st = write_npy(a.output, NpyArray{{int64_t(s->size())}, s.value()}); !st)
     return fail(st.error().message);
   return 0;
 }
@@ -41,35 +32,28 @@ int run_score(const ScoreArgs& a) {
 int run_features(const FeaturesArgs& a, bool quiet) {
   auto kind = parse_encoder(a.encoder, nullptr);
   if (!kind) return fail(kind.error().message);
-  if (!fs::exists(a.input)) return fail("input not found: " + a.input);
-  auto engine = build_engine(a.engine);
+  auto engine = engine_options(a.engine);
   if (!engine) return fail(engine.error().message);
-  warn_weak(engine.value());
   ScorerOptions so;
   so.encoder_weights = a.encoder_weights;
   so.formula_weights = a.formula_weights;
-  set_vad_threads(a.engine.threads);
-  auto encoder = open_encoder(kind.value(), so);
-  if (!encoder) return fail(encoder.error().message);
-  auto source = VideoSource::open(a.input);
-  if (!source) return fail(source.error().message);
-  FramePipeline pipeline(engine->options, std::move(engine->detector));
-  FeatureExtractor fx(std::move(encoder.value()), a.crops);
-  Progress progress(fs::path(a.input).filename().string(), source.value()->frame_count(), !quiet);
-  auto frames = run_stream(*source.value(), pipeline,
-                           [&](const cv::Mat& f, const FrameReport&, long long i) -> Status {
-                             progress.update(i + 1);
-                             return fx.add_frame(f);
-                           });
-  progress.finish();
-  if (!frames) return fail(frames.error().message);
-  if (fx.features().shape.empty())
-    return fail(fmt::format("{} has {} frame(s): fewer than one 16-frame snippet", a.input,
-                            frames.value()));
+  so.threads = a.engine.threads;
+  std::unique_ptr<Progress> progress;
+  auto features = extract_features(
+      a.input, engine.value(), kind.value(), so, a.crops,
+      [&](long long done, long long total) {
+        if (!progress)
+          progress =
+              std::make_unique<Progress>(fs::path(a.input).filename().string(), total, !quiet);
+        progress->update(done);
+      },
+      [](const std::vector<std::string>& weak) { warn_weak(weak); });
+  if (progress) progress->finish();
+  if (!features) return fail(features.error().message);
   const fs::path out = a.output.empty()
                            ? fs::path(fs::path(a.input).stem().string() + "_" + a.encoder + ".npy")
                            : fs::path(a.output);
-  if (Status s = write_npy(out, fx.features()); !s) return fail(s.error().message);
+  if (Status s = write_npy(out, features.value()); !s) return fail(s.error().message);
   std::cout << out.string() << "\n";
   return 0;
 }
@@ -79,26 +63,15 @@ int run_eval(const EvalArgs& a) {
   if (!scores) return fail(scores.error().message);
   auto labels = read_npy(a.labels);
   if (!labels) return fail(labels.error().message);
-  std::vector<float> s = scores->data;
-  // Snippet scores against frame labels: repeated over 16 frames, as the literature does.
-  if (s.size() * 16 == labels->data.size()) s = frame_scores(s);
-  if (s.size() != labels->data.size())
-    return fail(
-        fmt::format("{} scores and {} labels: expected equal lengths, or 16 labels per "
-                    "snippet score",
-                    scores->data.size(), labels->data.size()));
-  auto auc = roc_auc(s, labels->data);
-  if (!auc) return fail(auc.error().message);
-  auto ap = pr_auc(s, labels->data);
-  if (!ap) return fail(ap.error().message);
-  if (a.json) {
+  auto e = evaluate_scores(scores->data, labels->data);
+  if (!e) return fail(e.error().message);
+  if (a.json)
     std::cout
-        << nlohmann::json{{"frames", s.size()}, {"roc_auc", auc.value()}, {"ap", ap.value()}}.dump()
+        << nlohmann::json{{"frames", e->frames}, {"roc_auc", e->roc_auc}, {"ap", e->ap}}.dump()
         << "\n";
-  } else {
-    std::cout << fmt::format("frames {}  ROC-AUC {:.4f}  AP {:.4f}\n", s.size(), auc.value(),
-                             ap.value());
-  }
+  else
+    std::cout << fmt::format("frames {}  ROC-AUC {:.4f}  AP {:.4f}\n", e->frames, e->roc_auc,
+                             e->ap);
   return 0;
 }
 
