@@ -462,7 +462,26 @@ class Converter {
   }
 
   // --- ops ---
+  // One handler per TF op (op_table); convert() looks the node's op up and calls it.
+  using OpHandler = Status (Converter::*)(const TfNode& n, const Inputs& in);
+  static const std::map<std::string_view, OpHandler>& op_table();
+  static bool all_const(const Inputs& in) {
+    return std::all_of(in.begin(), in.end(), [](const Value* v) { return v->is_const(); });
+  }
   Status convert(const TfNode& n);
+  Status convert_const(const TfNode& n);
+  Status convert_placeholder(const TfNode& n);
+  Status convert_identity(const TfNode& n, const Inputs& in);
+  Status convert_sparse_to_dense(const TfNode& n, const Inputs& in);
+  Status convert_cast(const TfNode& n, const Inputs& in);
+  Status convert_transpose(const TfNode& n, const Inputs& in);
+  Status convert_activation_op(const TfNode& n, const Inputs& in);
+  Status convert_pool_op(const TfNode& n, const Inputs& in);
+  Status convert_mean(const TfNode& n, const Inputs& in);
+  Status convert_softmax(const TfNode& n, const Inputs& in);
+  Status convert_split_v(const TfNode& n, const Inputs& in);
+  Status convert_split_op(const TfNode& n, const Inputs& in);
+  Status convert_reshape(const TfNode& n, const Inputs& in);
   Status convert_conv(const TfNode& n, const Inputs& in);
   Status convert_elementwise(const TfNode& n, const Inputs& in);
   // Appends activation `act` after the value named `out`, and renames `out` to its result.
@@ -511,207 +530,262 @@ class Converter {
   int counter_ = 0;
 };
 
-Status Converter::convert(const TfNode& n) {
-  const std::string& op = n.op;
-  if (op == "Const") {
-    auto w = g_.weights.find(n.name);
-    if (w != g_.weights.end()) {
-      set_const(n.name, w->second);
-      return Ok{};
-    }
-    // A constant without stored data is empty (a dimension of unknown size counts as 0).
-    Tensor t;
-    t.is_float =
-        n.attr.value("dtype", nlohmann::json::object()).value("type", "DT_FLOAT") == "DT_FLOAT";
-    t.shape = {0};
-    set_const(n.name, t);
+// Ops without TF inputs: constants and the graph's inputs.
+Status Converter::convert_const(const TfNode& n) {
+  auto w = g_.weights.find(n.name);
+  if (w != g_.weights.end()) {
+    set_const(n.name, w->second);
     return Ok{};
   }
-  if (op == "Placeholder") {
-    Shape shape;
-    if (n.attr.contains("shape") && n.attr["shape"].contains("shape") &&
-        n.attr["shape"]["shape"].contains("dim"))
-      for (const auto& d : n.attr["shape"]["shape"]["dim"]) {
-        const int64_t v = std::stoll(d.value("size", "-1"));
-        shape.push_back(v < 0 ? 1 : v);  // a free batch is 1
-      }
-    if (!size_.input.empty()) {
-      if (size_.input.size() != shape.size())
-        return make_error("input " + n.name + " has rank " + std::to_string(shape.size()) +
-                          ", the requested size another");
-      shape = size_.input;
-    }
-    const std::string name = onnx_safe(n.name);
-    add_value_info(graph_->add_input(), name, shape);
-    inputs_.push_back({name, shape});
-    set_dynamic(n.name, name, shape, identity(shape.size()));
-    return Ok{};
-  }
-  auto in_r = inputs(n);
-  if (!in_r) return in_r.error();
-  Inputs in = in_r.value();
-  const bool all_const =
-      std::all_of(in.begin(), in.end(), [](const Value* v) { return v->is_const(); });
+  // A constant without stored data is empty (a dimension of unknown size counts as 0).
+  Tensor t;
+  t.is_float =
+      n.attr.value("dtype", nlohmann::json::object()).value("type", "DT_FLOAT") == "DT_FLOAT";
+  t.shape = {0};
+  set_const(n.name, t);
+  return Ok{};
+}
 
-  if (op == "Identity" || op == "StopGradient" || op == "Snapshot") {
-    values_[n.name] = *in.at(0);
-    return Ok{};
+Status Converter::convert_placeholder(const TfNode& n) {
+  Shape shape;
+  if (n.attr.contains("shape") && n.attr["shape"].contains("shape") &&
+      n.attr["shape"]["shape"].contains("dim"))
+    for (const auto& d : n.attr["shape"]["shape"]["dim"]) {
+      const int64_t v = std::stoll(d.value("size", "-1"));
+      shape.push_back(v < 0 ? 1 : v);  // a free batch is 1
+    }
+  if (!size_.input.empty()) {
+    if (size_.input.size() != shape.size())
+      return make_error("input " + n.name + " has rank " + std::to_string(shape.size()) +
+                        ", the requested size another");
+    shape = size_.input;
   }
-  if (op == "SparseToDense" && all_const) {
-    const Tensor &idx = *in[0]->constant, &shape = *in[1]->constant, &vals = *in[2]->constant;
-    Tensor out;
-    out.is_float = in[3]->constant->is_float;
-    for (int64_t k = 0; k < shape.size(); ++k) out.shape.push_back(int64_t(shape.at(k)));
-    const double def = in[3]->constant->size() ? in[3]->constant->at(0) : 0.0;
+  const std::string name = onnx_safe(n.name);
+  add_value_info(graph_->add_input(), name, shape);
+  inputs_.push_back({name, shape});
+  set_dynamic(n.name, name, shape, identity(shape.size()));
+  return Ok{};
+}
+
+Status Converter::convert_identity(const TfNode& n, const Inputs& in) {
+  values_[n.name] = *in.at(0);
+  return Ok{};
+}
+
+Status Converter::convert_sparse_to_dense(const TfNode& n, const Inputs& in) {
+  if (in.size() != 4 || !all_const(in))
+    return make_error("SparseToDense " + n.name + ": needs four constant inputs");
+  const Tensor &idx = *in[0]->constant, &shape = *in[1]->constant, &vals = *in[2]->constant;
+  Tensor out;
+  out.is_float = in[3]->constant->is_float;
+  for (int64_t k = 0; k < shape.size(); ++k) out.shape.push_back(int64_t(shape.at(k)));
+  const double def = in[3]->constant->size() ? in[3]->constant->at(0) : 0.0;
+  if (out.is_float)
+    out.f.assign(out.size(), float(def));
+  else
+    out.i.assign(out.size(), int64_t(def));
+  if (out.shape.size() != 1 && idx.size() > 0)
+    return make_error(n.name + ": SparseToDense beyond 1-d");
+  for (int64_t k = 0; k < idx.size(); ++k) {
+    const double v = vals.size() == 1 ? vals.at(0) : vals.at(k);
     if (out.is_float)
-      out.f.assign(out.size(), float(def));
+      out.f[int64_t(idx.at(k))] = float(v);
     else
-      out.i.assign(out.size(), int64_t(def));
-    if (out.shape.size() != 1 && idx.size() > 0)
-      return make_error(n.name + ": SparseToDense beyond 1-d");
-    for (int64_t k = 0; k < idx.size(); ++k) {
-      const double v = vals.size() == 1 ? vals.at(0) : vals.at(k);
-      if (out.is_float)
-        out.f[int64_t(idx.at(k))] = float(v);
-      else
-        out.i[int64_t(idx.at(k))] = int64_t(v);
-    }
-    set_const(n.name, std::move(out));
+      out.i[int64_t(idx.at(k))] = int64_t(v);
+  }
+  set_const(n.name, std::move(out));
+  return Ok{};
+}
+
+Status Converter::convert_cast(const TfNode& n, const Inputs& in) {
+  if (in.empty() || !all_const(in))
+    return make_error("Cast " + n.name + " of a computed tensor is not supported");
+  Tensor t = *in[0]->constant;
+  const std::string to = n.attr.value("DstT", nlohmann::json::object()).value("type", "DT_FLOAT");
+  const bool to_float = to == "DT_FLOAT" || to == "DT_HALF" || to == "DT_DOUBLE";
+  if (to_float && !t.is_float) {
+    t.f.assign(t.i.begin(), t.i.end());
+    t.i.clear();
+  } else if (!to_float && t.is_float) {
+    for (float v : t.f) t.i.push_back(int64_t(v));
+    t.f.clear();
+  }
+  t.is_float = to_float;
+  set_const(n.name, std::move(t));
+  return Ok{};
+}
+
+Status Converter::convert_transpose(const TfNode& n, const Inputs& in) {
+  auto p = const_input(n, 1);
+  if (!p) return p.error();
+  Perm perm;
+  for (int64_t k = 0; k < p->size(); ++k) perm.push_back(int(p->at(k)));
+  if (in[0]->is_const()) {
+    set_const(n.name, models::transpose(*in[0]->constant, perm));
     return Ok{};
   }
-  if (op == "Cast" && all_const) {
-    Tensor t = *in[0]->constant;
-    const std::string to = n.attr.value("DstT", nlohmann::json::object()).value("type", "DT_FLOAT");
-    const bool to_float = to == "DT_FLOAT" || to == "DT_HALF" || to == "DT_DOUBLE";
-    if (to_float && !t.is_float) {
-      t.f.assign(t.i.begin(), t.i.end());
-      t.i.clear();
-    } else if (!to_float && t.is_float) {
-      for (float v : t.f) t.i.push_back(int64_t(v));
-      t.f.clear();
-    }
-    t.is_float = to_float;
-    set_const(n.name, std::move(t));
+  // No node: only the permutation between the TF tensor and its storage changes.
+  const Perm pinv = inverse(perm);
+  Perm q(perm.size());
+  for (size_t j = 0; j < perm.size(); ++j) q[j] = pinv[in[0]->perm[j]];
+  Shape shape(perm.size());
+  for (size_t k = 0; k < perm.size(); ++k) shape[k] = in[0]->shape[perm[k]];
+  set_dynamic(n.name, in[0]->onnx, shape, q);
+  return Ok{};
+}
+
+Status Converter::convert_activation_op(const TfNode& n, const Inputs& in) {
+  if (in[0]->is_const()) return make_error(n.op + " " + n.name + " on a constant is not supported");
+  std::string out = in[0]->onnx;
+  if (Status s = convert_activation(n.op, n, out); !s) return s;
+  set_dynamic(n.name, out, in[0]->shape, in[0]->perm);
+  return Ok{};
+}
+
+Status Converter::convert_pool_op(const TfNode& n, const Inputs& in) {
+  return convert_pool(n, *in[0]);
+}
+
+Status Converter::convert_mean(const TfNode& n, const Inputs& in) {
+  auto axes = const_input(n, 1);
+  if (!axes) return axes.error();
+  std::set<int64_t> ax;
+  for (int64_t k = 0; k < axes->size(); ++k) ax.insert((int64_t(axes->at(k)) + 4) % 4);
+  if (in[0]->shape.size() != 4 || ax != std::set<int64_t>{1, 2})
+    return make_error("Mean " + n.name + ": only the spatial mean of a 4-d tensor is supported");
+  const std::string out = fresh("gap");
+  add_node("GlobalAveragePool", {stored(*in[0], kNchw)}, {out});
+  Shape shape = in[0]->shape;
+  shape[1] = shape[2] = 1;
+  if (attr_b(n, "keep_dims")) {
+    set_dynamic(n.name, out, shape, kNchw);
     return Ok{};
   }
-  if (op == "Transpose") {
-    auto p = const_input(n, 1);
-    if (!p) return p.error();
-    Perm perm;
-    for (int64_t k = 0; k < p->size(); ++k) perm.push_back(int(p->at(k)));
-    if (in[0]->is_const()) {
-      set_const(n.name, models::transpose(*in[0]->constant, perm));
-      return Ok{};
-    }
-    // No node: only the permutation between the TF tensor and its storage changes.
-    const Perm pinv = inverse(perm);
-    Perm q(perm.size());
-    for (size_t j = 0; j < perm.size(); ++j) q[j] = pinv[in[0]->perm[j]];
-    Shape shape(perm.size());
-    for (size_t k = 0; k < perm.size(); ++k) shape[k] = in[0]->shape[perm[k]];
-    set_dynamic(n.name, in[0]->onnx, shape, q);
+  // Without keep_dims the pooled [N, C, 1, 1] becomes [N, C] (an embedding head's input).
+  const std::string flat = fresh("flatten");
+  attr_int(add_node("Flatten", {out}, {flat}), "axis", 1);
+  set_dynamic(n.name, flat, {shape[0], shape[3]}, identity(2));
+  return Ok{};
+}
+
+Status Converter::convert_softmax(const TfNode& n, const Inputs& in) {
+  // TF's softmax is over the last axis; only [N, C] (classifier heads) is needed so far.
+  if (in[0]->is_const() || in[0]->shape.size() != 2)
+    return make_error("Softmax " + n.name + ": only a 2-d [N, C] input is supported");
+  const std::string out = fresh("softmax");
+  attr_int(add_node("Softmax", {stored(*in[0], identity(2))}, {out}), "axis", 1);
+  set_dynamic(n.name, out, in[0]->shape, identity(2));
+  return Ok{};
+}
+
+Status Converter::convert_split_v(const TfNode& n, const Inputs& in) {
+  auto sizes = const_input(n, 1);
+  auto axis = const_input(n, 2);
+  if (!sizes) return sizes.error();
+  if (!axis) return axis.error();
+  return convert_split(n, *in[0], sizes.value(), int64_t(axis->at(0)));
+}
+
+Status Converter::convert_split_op(const TfNode& n, const Inputs& in) {
+  auto axis = const_input(n, 0);
+  if (!axis) return axis.error();
+  const int64_t a = (int64_t(axis->at(0)) + in[1]->shape.size()) % in[1]->shape.size();
+  const int64_t parts = attr_i(n, "num_split", 1);
+  Tensor sizes;
+  sizes.is_float = false;
+  sizes.shape = {parts};
+  sizes.i.assign(parts, in[1]->shape[a] / parts);
+  return convert_split(n, *in[1], sizes, a);
+}
+
+Status Converter::convert_reshape(const TfNode& n, const Inputs& in) {
+  auto target = const_input(n, 1);
+  if (!target) return target.error();
+  const int64_t total =
+      std::accumulate(in[0]->shape.begin(), in[0]->shape.end(), int64_t(1), std::multiplies<>());
+  Shape shape;
+  int64_t known = 1, free_axis = -1;
+  for (int64_t k = 0; k < target->size(); ++k) {
+    shape.push_back(int64_t(target->at(k)));
+    if (shape.back() == -1)
+      free_axis = k;
+    else
+      known *= shape.back();
+  }
+  if (free_axis >= 0) shape[free_axis] = known ? total / known : 0;
+  const Shape *in0 = original_shape(n.inputs[0]), *out0 = original_shape(n.name);
+  if (in0 && out0 && *in0 != in[0]->shape) {
+    shape = remap_reshape(*in0, in[0]->shape, *out0);
+    if (shape.empty())
+      return make_error(n.name + ": this reshape cannot follow a change of input size");
+  }
+  if (in[0]->is_const()) {
+    set_const(n.name, models::reshape(*in[0]->constant, shape));
     return Ok{};
   }
-  if (op == "Add" || op == "AddV2" || op == "BiasAdd" || op == "Sub" || op == "Mul" ||
-      op == "RealDiv" || op == "Maximum" || op == "Minimum" || op == "AddN")
-    return convert_elementwise(n, in);
-  if (op == "Relu" || op == "Relu6" || op == "Sigmoid" || op == "LeakyRelu" || op == "Tanh" ||
-      op == "Elu") {
-    if (in[0]->is_const()) return make_error(op + " " + n.name + " on a constant is not supported");
-    std::string out = in[0]->onnx;
-    if (Status s = convert_activation(op, n, out); !s) return s;
-    set_dynamic(n.name, out, in[0]->shape, in[0]->perm);
-    return Ok{};
-  }
-  if (op == "Conv2D" || op == "_FusedConv2D" || op == "DepthwiseConv2dNative" ||
-      op == "FusedDepthwiseConv2dNative")
-    return convert_conv(n, in);
-  if (op == "Conv2DBackpropInput") return convert_conv_transpose(n, in);
-  if (op == "MaxPool" || op == "AvgPool") return convert_pool(n, *in[0]);
-  if (op == "Mean") {
-    auto axes = const_input(n, 1);
-    if (!axes) return axes.error();
-    std::set<int64_t> ax;
-    for (int64_t k = 0; k < axes->size(); ++k) ax.insert((int64_t(axes->at(k)) + 4) % 4);
-    if (in[0]->shape.size() != 4 || ax != std::set<int64_t>{1, 2})
-      return make_error("Mean " + n.name + ": only the spatial mean of a 4-d tensor is supported");
-    const std::string out = fresh("gap");
-    add_node("GlobalAveragePool", {stored(*in[0], kNchw)}, {out});
-    Shape shape = in[0]->shape;
-    shape[1] = shape[2] = 1;
-    if (attr_b(n, "keep_dims")) {
-      set_dynamic(n.name, out, shape, kNchw);
-      return Ok{};
-    }
-    // Without keep_dims the pooled [N, C, 1, 1] becomes [N, C] (an embedding head's input).
-    const std::string flat = fresh("flatten");
-    attr_int(add_node("Flatten", {out}, {flat}), "axis", 1);
-    set_dynamic(n.name, flat, {shape[0], shape[3]}, identity(2));
-    return Ok{};
-  }
-  if (op == "MatMul" || op == "_FusedMatMul") return convert_matmul(n, in);
-  if (op == "Softmax") {
-    // TF's softmax is over the last axis; only [N, C] (classifier heads) is needed so far.
-    if (in[0]->is_const() || in[0]->shape.size() != 2)
-      return make_error("Softmax " + n.name + ": only a 2-d [N, C] input is supported");
-    const std::string out = fresh("softmax");
-    attr_int(add_node("Softmax", {stored(*in[0], identity(2))}, {out}), "axis", 1);
-    set_dynamic(n.name, out, in[0]->shape, identity(2));
-    return Ok{};
-  }
-  if (op == "ResizeBilinear" || op == "ResizeNearestNeighbor") return convert_resize(n, in);
-  if (op == "ConcatV2") return convert_concat(n, in);
-  if (op == "SplitV") {
-    auto sizes = const_input(n, 1);
-    auto axis = const_input(n, 2);
-    if (!sizes) return sizes.error();
-    if (!axis) return axis.error();
-    return convert_split(n, *in[0], sizes.value(), int64_t(axis->at(0)));
-  }
-  if (op == "Split") {
-    auto axis = const_input(n, 0);
-    if (!axis) return axis.error();
-    const int64_t a = (int64_t(axis->at(0)) + in[1]->shape.size()) % in[1]->shape.size();
-    const int64_t parts = attr_i(n, "num_split", 1);
-    Tensor sizes;
-    sizes.is_float = false;
-    sizes.shape = {parts};
-    sizes.i.assign(parts, in[1]->shape[a] / parts);
-    return convert_split(n, *in[1], sizes, a);
-  }
-  if (op == "Pad" || op == "PadV2") return convert_pad(n, in);
-  if (op == "Reshape") {
-    auto target = const_input(n, 1);
-    if (!target) return target.error();
-    const int64_t total =
-        std::accumulate(in[0]->shape.begin(), in[0]->shape.end(), int64_t(1), std::multiplies<>());
-    Shape shape;
-    int64_t known = 1, free_axis = -1;
-    for (int64_t k = 0; k < target->size(); ++k) {
-      shape.push_back(int64_t(target->at(k)));
-      if (shape.back() == -1)
-        free_axis = k;
-      else
-        known *= shape.back();
-    }
-    if (free_axis >= 0) shape[free_axis] = known ? total / known : 0;
-    const Shape *in0 = original_shape(n.inputs[0]), *out0 = original_shape(n.name);
-    if (in0 && out0 && *in0 != in[0]->shape) {
-      shape = remap_reshape(*in0, in[0]->shape, *out0);
-      if (shape.empty())
-        return make_error(n.name + ": this reshape cannot follow a change of input size");
-    }
-    if (in[0]->is_const()) {
-      set_const(n.name, models::reshape(*in[0]->constant, shape));
-      return Ok{};
-    }
-    const std::string out = fresh("reshape");
-    add_node("Reshape", {stored(*in[0], identity(in[0]->shape.size())), int_initializer(shape)},
-             {out});
-    set_dynamic(n.name, out, shape, identity(shape.size()));
-    return Ok{};
-  }
-  return make_error("unsupported TF op " + op + " (node " + n.name + ")");
+  const std::string out = fresh("reshape");
+  add_node("Reshape", {stored(*in[0], identity(in[0]->shape.size())), int_initializer(shape)},
+           {out});
+  set_dynamic(n.name, out, shape, identity(shape.size()));
+  return Ok{};
+}
+
+// Every TF op the converter reads, and the handler that writes its ONNX nodes.
+const std::map<std::string_view, Converter::OpHandler>& Converter::op_table() {
+  static const std::map<std::string_view, OpHandler> table{
+      {"Identity", &Converter::convert_identity},
+      {"StopGradient", &Converter::convert_identity},
+      {"Snapshot", &Converter::convert_identity},
+      {"SparseToDense", &Converter::convert_sparse_to_dense},
+      {"Cast", &Converter::convert_cast},
+      {"Transpose", &Converter::convert_transpose},
+      {"Add", &Converter::convert_elementwise},
+      {"AddV2", &Converter::convert_elementwise},
+      {"BiasAdd", &Converter::convert_elementwise},
+      {"Sub", &Converter::convert_elementwise},
+      {"Mul", &Converter::convert_elementwise},
+      {"RealDiv", &Converter::convert_elementwise},
+      {"Maximum", &Converter::convert_elementwise},
+      {"Minimum", &Converter::convert_elementwise},
+      {"AddN", &Converter::convert_elementwise},
+      {"Relu", &Converter::convert_activation_op},
+      {"Relu6", &Converter::convert_activation_op},
+      {"Sigmoid", &Converter::convert_activation_op},
+      {"LeakyRelu", &Converter::convert_activation_op},
+      {"Tanh", &Converter::convert_activation_op},
+      {"Elu", &Converter::convert_activation_op},
+      {"Conv2D", &Converter::convert_conv},
+      {"_FusedConv2D", &Converter::convert_conv},
+      {"DepthwiseConv2dNative", &Converter::convert_conv},
+      {"FusedDepthwiseConv2dNative", &Converter::convert_conv},
+      {"Conv2DBackpropInput", &Converter::convert_conv_transpose},
+      {"MaxPool", &Converter::convert_pool_op},
+      {"AvgPool", &Converter::convert_pool_op},
+      {"Mean", &Converter::convert_mean},
+      {"MatMul", &Converter::convert_matmul},
+      {"_FusedMatMul", &Converter::convert_matmul},
+      {"Softmax", &Converter::convert_softmax},
+      {"ResizeBilinear", &Converter::convert_resize},
+      {"ResizeNearestNeighbor", &Converter::convert_resize},
+      {"ConcatV2", &Converter::convert_concat},
+      {"SplitV", &Converter::convert_split_v},
+      {"Split", &Converter::convert_split_op},
+      {"Pad", &Converter::convert_pad},
+      {"PadV2", &Converter::convert_pad},
+      {"Reshape", &Converter::convert_reshape},
+  };
+  return table;
+}
+
+Status Converter::convert(const TfNode& n) {
+  if (n.op == "Const") return convert_const(n);
+  if (n.op == "Placeholder") return convert_placeholder(n);
+  const auto handler = op_table().find(n.op);
+  if (handler == op_table().end())
+    return make_error("unsupported TF op " + n.op + " (node " + n.name + ")");
+  auto in = inputs(n);
+  if (!in) return in.error();
+  return (this->*handler->second)(n, in.value());
 }
 
 Status Converter::convert_activation(const std::string& act, const TfNode& n, std::string& out) {

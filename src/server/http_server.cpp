@@ -134,6 +134,140 @@ struct DashboardServer::Impl {
     return httplib::Server::HandlerResponse::Handled;
   }
 
+  using Request = httplib::Request;
+  using Response = httplib::Response;
+
+  // Before every route: security headers, the Host check, body rules, the token, same origin.
+  httplib::Server::HandlerResponse guard(const Request& req, Response& res) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Cache-Control", "no-store");
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; img-src 'self' blob:; style-src 'self' 'unsafe-inline'");
+    if (!hosts.contains(host_name(req.get_header_value("Host"))))
+      return refuse(res, 403,
+                    "host '" + req.get_header_value("Host") +
+                        "' is not served here (--allowed-host adds one)");
+    // Chunked bodies have no length to check up front; only the config route reads one, and it
+    // stops at max_body (config_route). Anywhere else a body is refused unread.
+    if (req.has_header("Transfer-Encoding") && !(req.method == "POST" && req.path == "/api/config"))
+      return refuse(res, 411, "chunked request bodies are accepted only by POST /api/config");
+    if (req.path == "/login") return httplib::Server::HandlerResponse::Unhandled;
+    if (!authorized(req)) {
+      error_reply(res, 401, "a bearer token or the la3d_token cookie is required");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // Closed to other origins: a page elsewhere must not drive the controls.
+    const std::string origin = req.get_header_value("Origin");
+    if (req.method != "GET" && !origin.empty() &&
+        origin != "http://" + req.get_header_value("Host")) {
+      error_reply(res, 403, "cross-origin requests are not allowed");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  }
+
+  // GET /login?token=: sets the token cookie, so that a browser needs the token once.
+  void login(const Request& req, Response& res) {
+    if (options.token.empty() || !same_secret(req.get_param_value("token"), options.token))
+      return error_reply(res, 401, "wrong or missing token");
+    res.set_header("Set-Cookie",
+                   "la3d_token=" + options.token + "; HttpOnly; SameSite=Strict; Path=/");
+    res.set_redirect("/", 303);
+  }
+
+  // GET /api/events/N/thumbnail.jpg: an anomaly event's anonymized thumbnail.
+  void event_thumbnail(const Request& req, Response& res) {
+    auto jpeg = state.event_thumbnail(std::stoi(req.matches[1]));
+    if (!jpeg) return error_reply(res, 404, "no such event");
+    res.set_content(*jpeg, "image/jpeg");
+  }
+
+  // GET /api/scores?n=: the newest n VAD scores.
+  void scores(const Request& req, Response& res) {
+    size_t n = 300;
+    if (req.has_param("n")) {
+      const std::string v = req.get_param_value("n");
+      if (v.empty() || v.size() > 4 || v.find_first_not_of("0123456789") != std::string::npos)
+        return error_reply(res, 400, "n must be an integer 1..600");
+      n = std::stoul(v);
+      if (n < 1 || n > 600) return error_reply(res, 400, "n must be an integer 1..600");
+    }
+    json_reply(res, 200, state.scores(n));
+  }
+
+  // POST /api/config: new AN settings, validated by the state, taken by the pipeline.
+  void config(const Request& req, Response& res, const httplib::ContentReader& read) {
+    if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
+      refuse(res, 415, "send application/json");
+      return;
+    }
+    // Read here, not by httplib: its chunked decoding (0.11) has no size limit.
+    std::string text;
+    bool too_big = false;
+    const bool complete = read([&](const char* data, size_t n) {
+      if (text.size() + n > options.max_body) return !(too_big = true);
+      text.append(data, n);
+      return true;
+    });
+    // httplib refuses a Content-Length above the limit itself, with status 413.
+    if (too_big || res.status == 413) {
+      refuse(res, 413, "the body is larger than " + std::to_string(options.max_body) + " bytes");
+      return;
+    }
+    if (!complete) {
+      refuse(res, 400, "the body could not be read");
+      return;
+    }
+    const auto body = nlohmann::json::parse(text, nullptr, false);
+    if (body.is_discarded()) return error_reply(res, 400, "the body is not valid JSON");
+    auto r = state.request_config(body);
+    if (!r) return error_reply(res, 400, r.error().message);
+    json_reply(res, 200, {{"accepted", r.value()}});
+  }
+
+  // GET /frame.jpg: the newest anonymized frame.
+  void frame(const Request&, Response& res) {
+    std::shared_ptr<const std::string> jpeg;
+    uint64_t seq = 0;
+    if (!state.wait_frame(0, std::chrono::seconds(5), jpeg, seq))
+      return error_reply(res, 503, "no frame yet");
+    res.set_content(*jpeg, "image/jpeg");
+  }
+
+  // GET /compare.jpg: the side-by-side view's newest frame.
+  void compare(const Request&, Response& res) {
+    auto jpeg = state.compare_frame();
+    if (!jpeg) return error_reply(res, 404, "the side-by-side view is off");
+    res.set_content(*jpeg, "image/jpeg");
+  }
+
+  // GET /stream.mjpg: anonymized frames as MJPEG, newest first; slow viewers skip frames.
+  void stream(const Request&, Response& res) {
+    if (!state.try_join_viewer(options.max_viewers))
+      return error_reply(res, 503, "too many viewers");
+    auto last = std::make_shared<uint64_t>(0);
+    auto skipped = std::make_shared<uint64_t>(0);
+    // Each call sends the newest frame: a slow viewer skips frames, it never queues them, and
+    // the pipeline never waits for it.
+    res.set_chunked_content_provider(
+        "multipart/x-mixed-replace; boundary=la3dframe",
+        [this, last, skipped](size_t, httplib::DataSink& sink) {
+          std::shared_ptr<const std::string> jpeg;
+          uint64_t seq = 0;
+          if (!state.wait_frame(*last, std::chrono::seconds(2), jpeg, seq)) {
+            return sink.is_writable();  // keep waiting while the client is there
+          }
+          if (*last) *skipped += seq - *last - 1;
+          *last = seq;
+          const std::string head = "--la3dframe\r\nContent-Type: image/jpeg\r\nContent-Length: " +
+                                   std::to_string(jpeg->size()) + "\r\n\r\n";
+          return sink.write(head.data(), head.size()) && sink.write(jpeg->data(), jpeg->size()) &&
+                 sink.write("\r\n", 2);
+        },
+        [this, skipped](bool) { state.viewer_left(*skipped); });
+  }
+
   void routes() {
     server.set_payload_max_length(options.max_body);
     server.new_task_queue = [] { return new httplib::ThreadPool(48); };
@@ -144,138 +278,34 @@ struct DashboardServer::Impl {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
-    server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      res.set_header("X-Content-Type-Options", "nosniff");
-      res.set_header("X-Frame-Options", "DENY");
-      res.set_header("Cache-Control", "no-store");
-      res.set_header("Content-Security-Policy",
-                     "default-src 'self'; img-src 'self' blob:; style-src 'self' 'unsafe-inline'");
-      if (!hosts.contains(host_name(req.get_header_value("Host"))))
-        return refuse(res, 403,
-                      "host '" + req.get_header_value("Host") +
-                          "' is not served here (--allowed-host adds one)");
-      // Chunked bodies have no length to check up front; only the config route reads one, and it
-      // stops at max_body (config_route). Anywhere else a body is refused unread.
-      if (req.has_header("Transfer-Encoding") &&
-          !(req.method == "POST" && req.path == "/api/config"))
-        return refuse(res, 411, "chunked request bodies are accepted only by POST /api/config");
-      if (req.path == "/login") return httplib::Server::HandlerResponse::Unhandled;
-      if (!authorized(req)) {
-        error_reply(res, 401, "a bearer token or the la3d_token cookie is required");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      // Closed to other origins: a page elsewhere must not drive the controls.
-      const std::string origin = req.get_header_value("Origin");
-      if (req.method != "GET" && !origin.empty() &&
-          origin != "http://" + req.get_header_value("Host")) {
-        error_reply(res, 403, "cross-origin requests are not allowed");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
-    server.Get("/login", [this](const httplib::Request& req, httplib::Response& res) {
-      if (options.token.empty() || !same_secret(req.get_param_value("token"), options.token))
-        return error_reply(res, 401, "wrong or missing token");
-      res.set_header("Set-Cookie",
-                     "la3d_token=" + options.token + "; HttpOnly; SameSite=Strict; Path=/");
-      res.set_redirect("/", 303);
-    });
+    server.set_pre_routing_handler(
+        [this](const Request& req, Response& res) { return guard(req, res); });
+    auto get = [this](const std::string& path, void (Impl::*handler)(const Request&, Response&)) {
+      server.Get(
+          path, [this, handler](const Request& req, Response& res) { (this->*handler)(req, res); });
+    };
+    get("/login", &Impl::login);
     for (const WebAsset& a : web_assets())
-      server.Get(std::string(a.path), [&a](const httplib::Request&, httplib::Response& res) {
+      server.Get(std::string(a.path), [&a](const Request&, Response& res) {
         res.set_content(std::string(a.data), std::string(a.content_type));
       });
-    server.Get("/api/status", [this](const httplib::Request&, httplib::Response& res) {
-      json_reply(res, 200, state.status());
-    });
-    server.Get("/api/events", [this](const httplib::Request&, httplib::Response& res) {
-      json_reply(res, 200, state.events());
-    });
-    server.Get(R"(/api/events/(\d{1,9})/thumbnail\.jpg)",
-               [this](const httplib::Request& req, httplib::Response& res) {
-                 auto jpeg = state.event_thumbnail(std::stoi(req.matches[1]));
-                 if (!jpeg) return error_reply(res, 404, "no such event");
-                 res.set_content(*jpeg, "image/jpeg");
-               });
-    server.Get("/api/scores", [this](const httplib::Request& req, httplib::Response& res) {
-      size_t n = 300;
-      if (req.has_param("n")) {
-        const std::string v = req.get_param_value("n");
-        if (v.empty() || v.size() > 4 || v.find_first_not_of("0123456789") != std::string::npos)
-          return error_reply(res, 400, "n must be an integer 1..600");
-        n = std::stoul(v);
-        if (n < 1 || n > 600) return error_reply(res, 400, "n must be an integer 1..600");
-      }
-      json_reply(res, 200, state.scores(n));
-    });
-    server.Post("/api/config", [this](const httplib::Request& req, httplib::Response& res,
-                                      const httplib::ContentReader& read) {
-      if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
-        refuse(res, 415, "send application/json");
-        return;
-      }
-      // Read here, not by httplib: its chunked decoding (0.11) has no size limit.
-      std::string text;
-      bool too_big = false;
-      const bool complete = read([&](const char* data, size_t n) {
-        if (text.size() + n > options.max_body) return !(too_big = true);
-        text.append(data, n);
-        return true;
-      });
-      // httplib refuses a Content-Length above the limit itself, with status 413.
-      if (too_big || res.status == 413) {
-        refuse(res, 413, "the body is larger than " + std::to_string(options.max_body) + " bytes");
-        return;
-      }
-      if (!complete) {
-        refuse(res, 400, "the body could not be read");
-        return;
-      }
-      const auto body = nlohmann::json::parse(text, nullptr, false);
-      if (body.is_discarded()) return error_reply(res, 400, "the body is not valid JSON");
-      auto r = state.request_config(body);
-      if (!r) return error_reply(res, 400, r.error().message);
-      json_reply(res, 200, {{"accepted", r.value()}});
-    });
-    server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    server.Get("/api/status",
+               [this](const Request&, Response& res) { json_reply(res, 200, state.status()); });
+    server.Get("/api/events",
+               [this](const Request&, Response& res) { json_reply(res, 200, state.events()); });
+    get(R"(/api/events/(\d{1,9})/thumbnail\.jpg)", &Impl::event_thumbnail);
+    get("/api/scores", &Impl::scores);
+    server.Post("/api/config",
+                [this](const Request& req, Response& res, const httplib::ContentReader& read) {
+                  config(req, res, read);
+                });
+    server.Get("/metrics", [this](const Request&, Response& res) {
       res.set_content(state.metrics(), "text/plain; version=0.0.4");
     });
-    server.Get("/frame.jpg", [this](const httplib::Request&, httplib::Response& res) {
-      std::shared_ptr<const std::string> jpeg;
-      uint64_t seq = 0;
-      if (!state.wait_frame(0, std::chrono::seconds(5), jpeg, seq))
-        return error_reply(res, 503, "no frame yet");
-      res.set_content(*jpeg, "image/jpeg");
-    });
-    server.Get("/compare.jpg", [this](const httplib::Request&, httplib::Response& res) {
-      auto jpeg = state.compare_frame();
-      if (!jpeg) return error_reply(res, 404, "the side-by-side view is off");
-      res.set_content(*jpeg, "image/jpeg");
-    });
-    server.Get("/stream.mjpg", [this](const httplib::Request&, httplib::Response& res) {
-      if (!state.try_join_viewer(options.max_viewers))
-        return error_reply(res, 503, "too many viewers");
-      auto last = std::make_shared<uint64_t>(0);
-      auto skipped = std::make_shared<uint64_t>(0);
-      // Each call sends the newest frame: a slow viewer skips frames, it never queues them, and
-      // the pipeline never waits for it.
-      res.set_chunked_content_provider(
-          "multipart/x-mixed-replace; boundary=la3dframe",
-          [this, last, skipped](size_t, httplib::DataSink& sink) {
-            std::shared_ptr<const std::string> jpeg;
-            uint64_t seq = 0;
-            if (!state.wait_frame(*last, std::chrono::seconds(2), jpeg, seq)) {
-              return sink.is_writable();  // keep waiting while the client is there
-            }
-            if (*last) *skipped += seq - *last - 1;
-            *last = seq;
-            const std::string head = "--la3dframe\r\nContent-Type: image/jpeg\r\nContent-Length: " +
-                                     std::to_string(jpeg->size()) + "\r\n\r\n";
-            return sink.write(head.data(), head.size()) && sink.write(jpeg->data(), jpeg->size()) &&
-                   sink.write("\r\n", 2);
-          },
-          [this, skipped](bool) { state.viewer_left(*skipped); });
-    });
-    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    get("/frame.jpg", &Impl::frame);
+    get("/compare.jpg", &Impl::compare);
+    get("/stream.mjpg", &Impl::stream);
+    server.set_error_handler([](const Request&, Response& res) {
       if (res.body.empty())
         error_reply(res, res.status, res.status == 404 ? "no such route" : "request refused");
     });

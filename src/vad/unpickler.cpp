@@ -152,7 +152,24 @@ class Machine {
     return make_str(K::Opaque, name);
   }
 
+  // One opcode. Each group below handles its opcodes and sets `mine` to false for any other.
   Status step(uint8_t op) {
+    using Group = Status (Machine::*)(uint8_t op, bool& mine);
+    static constexpr Group kGroups[] = {
+        &Machine::framing_op, &Machine::literal_op,   &Machine::string_op, &Machine::global_op,
+        &Machine::memo_op,    &Machine::container_op, &Machine::object_op};
+    for (Group g : kGroups) {
+      bool mine = true;
+      Status s = (this->*g)(op, mine);
+      if (mine) return s;
+    }
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02x", op);
+    return make_error(std::string("unsupported pickle opcode ") + hex);
+  }
+
+  // PROTO and FRAME: headers with nothing to push.
+  Status framing_op(uint8_t op, bool& mine) {
     switch (op) {
       case 0x80:  // PROTO
         if (!need(1)) return make_error("pickle truncated");
@@ -162,6 +179,15 @@ class Machine {
         if (!need(8)) return make_error("pickle truncated");
         pos_ += 8;
         return Ok{};
+      default:
+        mine = false;
+        return Ok{};
+    }
+  }
+
+  // Marks, empty containers, None, booleans, integers and floats.
+  Status literal_op(uint8_t op, bool& mine) {
+    switch (op) {
       case '(':
         marks_.push_back(stack_.size());
         return Ok{};
@@ -219,6 +245,15 @@ class Machine {
         stack_.push_back(x);
         return Ok{};
       }
+      default:
+        mine = false;
+        return Ok{};
+    }
+  }
+
+  // Text and byte strings of every width.
+  Status string_op(uint8_t op, bool& mine) {
+    switch (op) {
       case 'X':
       case 0x8c:
       case 0x8d:
@@ -237,6 +272,15 @@ class Machine {
         stack_.push_back(make_str(text ? K::Str : K::Bytes, std::move(s.value())));
         return Ok{};
       }
+      default:
+        mine = false;
+        return Ok{};
+    }
+  }
+
+  // GLOBAL and STACK_GLOBAL: a class or function named by module and name.
+  Status global_op(uint8_t op, bool& mine) {
+    switch (op) {
       case 'c': {  // GLOBAL "module\nname\n"
         auto m = line();
         if (!m) return m.error();
@@ -253,6 +297,15 @@ class Machine {
         stack_.push_back(make_str(K::Global, m.value()->s + "." + n.value()->s));
         return Ok{};
       }
+      default:
+        mine = false;
+        return Ok{};
+    }
+  }
+
+  // The memo: values stored by index and fetched again.
+  Status memo_op(uint8_t op, bool& mine) {
+    switch (op) {
       case 'q':
         if (!need(1)) return make_error("pickle truncated");
         return memo_put(le(1));
@@ -267,6 +320,15 @@ class Machine {
       case 'j':
         if (!need(4)) return make_error("pickle truncated");
         return memo_get(le(4));
+      default:
+        mine = false;
+        return Ok{};
+    }
+  }
+
+  // Tuples, lists and dicts built from the stack, and items added to them.
+  Status container_op(uint8_t op, bool& mine) {
+    switch (op) {
       case 't': {
         auto items = pop_mark();
         if (!items) return items.error();
@@ -329,6 +391,15 @@ class Machine {
           set_item(*stack_.back(), items->at(i), items->at(i + 1));
         return Ok{};
       }
+      default:
+        mine = false;
+        return Ok{};
+    }
+  }
+
+  // REDUCE/NEWOBJ, BUILD, persistent ids (tensor storages) and POP.
+  Status object_op(uint8_t op, bool& mine) {
+    switch (op) {
       case 'R':
       case 0x81: {  // REDUCE, NEWOBJ
         auto args = pop();
@@ -360,11 +431,9 @@ class Machine {
       }
       case '0':
         return pop() ? Status(Ok{}) : make_error("pickle stack underflow");
-      default: {
-        char hex[8];
-        std::snprintf(hex, sizeof hex, "0x%02x", op);
-        return make_error(std::string("unsupported pickle opcode ") + hex);
-      }
+      default:
+        mine = false;
+        return Ok{};
     }
   }
 
