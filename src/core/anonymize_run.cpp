@@ -9,9 +9,9 @@
 #include <map>
 #include <optional>
 
+#include "la3d/core/stats.hpp"
 #include "la3d/detect/detections_file.hpp"
 #include "la3d/io/io.hpp"
-#include "la3d/core/stats.hpp"
 
 namespace la3d {
 namespace {
@@ -321,8 +321,22 @@ AnonymizeOutcome failed(std::string message, RunEnd end = RunEnd::Failed) {
 
 }  // namespace
 
+static AnonymizeOutcome anonymize_unguarded(const AnonymizeRunOptions& a, const EngineOptions& eo,
+                                            const AnonymizeCallbacks& cb);
+
 AnonymizeOutcome anonymize_inputs(const AnonymizeRunOptions& a, const EngineOptions& eo,
                                   const AnonymizeCallbacks& cb) {
+  // No foreign exception crosses the library; the batch's destructor has removed partial outputs
+  // by the time one arrives here.
+  try {
+    return anonymize_unguarded(a, eo, cb);
+  } catch (const std::exception& e) {
+    return failed(error_from_exception("anonymize", e.what()).message);
+  }
+}
+
+static AnonymizeOutcome anonymize_unguarded(const AnonymizeRunOptions& a, const EngineOptions& eo,
+                                            const AnonymizeCallbacks& cb) {
   if (a.inputs.empty()) return failed("no input given (an image, folder, video, webcam or URL)");
   std::vector<SkippedInput> not_media;
   auto jobs = plan_jobs(a, not_media);

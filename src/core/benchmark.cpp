@@ -80,72 +80,75 @@ Result<BenchmarkResult> benchmark_engine(
     const BenchmarkOptions& a, const EngineOptions& eo,
     const std::optional<ScorerOptions>& vad_opts,
     const std::function<void(const std::vector<std::string>&)>& weak_settings) {
-  if (a.frames < 0) return make_error("frames must be 0 (all) or more");
-  auto engine = build_engine(eo);
-  if (!engine) return engine.error();
-  if (weak_settings && !engine->weak.empty()) weak_settings(engine->weak);
-  std::unique_ptr<SnippetScorer> vad;
-  if (vad_opts) {
-    auto scorer = make_scorer(*vad_opts);
-    if (!scorer) return scorer.error();
-    vad = std::move(scorer.value());
-  }
-  if (engine->detector && is_image_path(a.input))
-    engine->detector = std::make_unique<EveryRepetitionFrameZero>(std::move(engine->detector));
-  FramePipeline pipeline = std::move(engine.value()).pipeline();
-  auto source = open_bench_source(a);
-  if (!source) return source.error();
-  VideoSource& src = *source.value();
-
-  // Encoding is part of the cost: frames are encoded into a scratch folder.
-  std::error_code ec;
-  ScratchDir tmp{fs::temp_directory_path(ec) / fmt::format("la3d-bench-{}", ::getpid())};
-  fs::create_directories(tmp.path, ec);
-  BenchmarkResult r;
-  std::vector<double> decode, detect, anonymize, encode;
-  std::unique_ptr<VideoSink> sink;
-  auto consume = [&](const cv::Mat& frame, const FrameReport& rep, long long) -> Status {
-    if (!sink) {
-      r.size = frame.size();
-      auto out = VideoSink::open(tmp.path / "bench.mp4", frame.size(), src.fps(), {});
-      if (!out) return out.error();
-      sink = std::move(out.value());
+  return guarded("benchmark_engine", [&]() -> Result<BenchmarkResult> {
+    if (a.frames < 0) return make_error("frames must be 0 (all) or more");
+    auto engine = build_engine(eo);
+    if (!engine) return engine.error();
+    if (weak_settings && !engine->weak.empty()) weak_settings(engine->weak);
+    std::unique_ptr<SnippetScorer> vad;
+    if (vad_opts) {
+      auto scorer = make_scorer(*vad_opts);
+      if (!scorer) return scorer.error();
+      vad = std::move(scorer.value());
     }
-    const auto t0 = Clock::now();
-    if (Status st = sink->write(frame); !st) return st;
-    encode.push_back(ms_since(t0));
-    decode.push_back(rep.decode_ms);
-    detect.push_back(rep.detect_ms);
-    anonymize.push_back(rep.anonymize_ms);
-    r.detections += rep.instances;
-    return vad ? vad->add_frame(frame) : Status(Ok{});
-  };
-  // The stages overlap as in `anonymize`: the stop test runs on the pipeline's thread and counts
-  // the frames it has started, not the consumer's samples (another thread's).
-  long long started = 0;
-  const auto t0 = Clock::now();
-  auto n =
-      run_stream(src, pipeline, consume, [&] { return a.frames > 0 && started++ >= a.frames; });
-  r.wall_ms = ms_since(t0);
-  if (!n) return n.error();
-  r.frames = n.value();
-  if (r.frames == 0) return make_error("no frames could be decoded from " + a.input);
-  if (vad && vad->snippets() > 0)
-    if (auto scores = vad->score_all(); !scores) return scores.error();
+    if (engine->detector && is_image_path(a.input))
+      engine->detector = std::make_unique<EveryRepetitionFrameZero>(std::move(engine->detector));
+    FramePipeline pipeline = std::move(engine.value()).pipeline();
+    auto source = open_bench_source(a);
+    if (!source) return source.error();
+    VideoSource& src = *source.value();
 
-  r.stages = {{"decode", decode}, {"detect", detect}, {"anonymize", anonymize}, {"encode", encode}};
-  double busy_ms = 0;
-  for (const auto& [name, v] : r.stages)
-    for (double x : v) busy_ms += x;
-  r.overlap = r.wall_ms > 0 ? busy_ms / r.wall_ms : 0.0;
-  if (vad) {
-    r.vad = vad->name();
-    r.snippets = vad->snippets();
-    r.stages.emplace_back("vad prepare /snippet", vad->times().prepare_ms);
-    r.stages.emplace_back("vad encoder /snippet", vad->times().encode_ms);
-    r.stages.emplace_back("vad head /call", vad->times().head_ms);
-  }
-  return r;
+    // Encoding is part of the cost: frames are encoded into a scratch folder.
+    std::error_code ec;
+    ScratchDir tmp{fs::temp_directory_path(ec) / fmt::format("la3d-bench-{}", ::getpid())};
+    fs::create_directories(tmp.path, ec);
+    BenchmarkResult r;
+    std::vector<double> decode, detect, anonymize, encode;
+    std::unique_ptr<VideoSink> sink;
+    auto consume = [&](const cv::Mat& frame, const FrameReport& rep, long long) -> Status {
+      if (!sink) {
+        r.size = frame.size();
+        auto out = VideoSink::open(tmp.path / "bench.mp4", frame.size(), src.fps(), {});
+        if (!out) return out.error();
+        sink = std::move(out.value());
+      }
+      const auto t0 = Clock::now();
+      if (Status st = sink->write(frame); !st) return st;
+      encode.push_back(ms_since(t0));
+      decode.push_back(rep.decode_ms);
+      detect.push_back(rep.detect_ms);
+      anonymize.push_back(rep.anonymize_ms);
+      r.detections += rep.instances;
+      return vad ? vad->add_frame(frame) : Status(Ok{});
+    };
+    // The stages overlap as in `anonymize`: the stop test runs on the pipeline's thread and counts
+    // the frames it has started, not the consumer's samples (another thread's).
+    long long started = 0;
+    const auto t0 = Clock::now();
+    auto n =
+        run_stream(src, pipeline, consume, [&] { return a.frames > 0 && started++ >= a.frames; });
+    r.wall_ms = ms_since(t0);
+    if (!n) return n.error();
+    r.frames = n.value();
+    if (r.frames == 0) return make_error("no frames could be decoded from " + a.input);
+    if (vad && vad->snippets() > 0)
+      if (auto scores = vad->score_all(); !scores) return scores.error();
+
+    r.stages = {
+        {"decode", decode}, {"detect", detect}, {"anonymize", anonymize}, {"encode", encode}};
+    double busy_ms = 0;
+    for (const auto& [name, v] : r.stages)
+      for (double x : v) busy_ms += x;
+    r.overlap = r.wall_ms > 0 ? busy_ms / r.wall_ms : 0.0;
+    if (vad) {
+      r.vad = vad->name();
+      r.snippets = vad->snippets();
+      r.stages.emplace_back("vad prepare /snippet", vad->times().prepare_ms);
+      r.stages.emplace_back("vad encoder /snippet", vad->times().encode_ms);
+      r.stages.emplace_back("vad head /call", vad->times().head_ms);
+    }
+    return r;
+  });
 }
 
 }  // namespace la3d

@@ -6,8 +6,8 @@
 
 #include "la3d/core/coco.hpp"
 #include "la3d/detect/detections_file.hpp"
-#include "la3d/privacy/privacy_floor.hpp"
 #include "la3d/detect/tracker.hpp"
+#include "la3d/privacy/privacy_floor.hpp"
 
 namespace la3d {
 namespace {
@@ -105,61 +105,63 @@ FramePipeline Engine::pipeline() && {
 }
 
 Result<Engine> build_engine(const EngineOptions& o) {
-  Engine e;
-  e.options = o.pipeline;
-  if (Status s = check_ranges(o); !s) return s.error();
-  if (Status s = validate(e.options.an); !s) return s.error();
-  if (Status s = validate(e.options.masks); !s) return s.error();
-  const bool from_file = !o.detections_file.empty();
-  TrackingOptions t;
-  t.hold = o.hold >= 0 ? o.hold : (from_file ? 0 : 5);
-  // Skipping frames saves detector time; a detections file costs nothing per frame.
-  t.detect_every = o.detect_every > 0 ? o.detect_every : (from_file ? 1 : 0);
-  if (Status s = validate(t); !s) return s.error();
-  if (o.motion_guard && o.camera == Camera::Moving)
-    return make_error("--motion-guard is for fixed cameras; --camera moving turns it off");
-  MotionGuardOptions guard = o.guard;
-  guard.hold = std::max(t.hold, 1);
-  if (Status s = validate(guard); !s) return s.error();
+  return guarded("build_engine", [&]() -> Result<Engine> {
+    Engine e;
+    e.options = o.pipeline;
+    if (Status s = check_ranges(o); !s) return s.error();
+    if (Status s = validate(e.options.an); !s) return s.error();
+    if (Status s = validate(e.options.masks); !s) return s.error();
+    const bool from_file = !o.detections_file.empty();
+    TrackingOptions t;
+    t.hold = o.hold >= 0 ? o.hold : (from_file ? 0 : 5);
+    // Skipping frames saves detector time; a detections file costs nothing per frame.
+    t.detect_every = o.detect_every > 0 ? o.detect_every : (from_file ? 1 : 0);
+    if (Status s = validate(t); !s) return s.error();
+    if (o.motion_guard && o.camera == Camera::Moving)
+      return make_error("--motion-guard is for fixed cameras; --camera moving turns it off");
+    MotionGuardOptions guard = o.guard;
+    guard.hold = std::max(t.hold, 1);
+    if (Status s = validate(guard); !s) return s.error();
 
-  // The privacy floor, before any model loads: every weak setting is named at once.
-  const bool anonymizes = e.options.an.method != Method::NoAn;
-  if (anonymizes) {
-    e.weak = weak_settings(e.options.an, e.options.masks);
-    for (std::string& w : weak_settings(o.detect)) e.weak.push_back(std::move(w));
-  }
-  if (!e.weak.empty() && !e.options.allow_weak) {
-    std::string all;
-    for (const std::string& w : e.weak) all += (all.empty() ? "" : "; ") + w;
-    return make_error(all + ": people would stay recognisable (--allow-weak runs it anyway)");
-  }
-  if (anonymizes) {
-    auto det = make_detector(o);
-    if (!det) return det.error();
-    e.detector = std::move(det.value());
-  }
-  if (e.detector && o.tiles > 1 && !from_file)
-    e.detector = make_tiled_detector(std::move(e.detector), o.tiles);
-  if (e.detector && o.segment) {
-    auto onnx = model_path(o, "selfie");
-    if (!onnx) return onnx.error();
-    auto seg = make_selfie_segmenter(std::move(e.detector), onnx.value());
-    if (!seg) return seg.error();
-    e.detector = std::move(seg.value());
-  }
-  if (e.detector && (t.hold > 0 || t.detect_every != 1))
-    e.detector = std::make_unique<TrackingDetector>(std::move(e.detector), t);
-  // Outermost, so that it runs on every frame, also those detect_every skips. A fixed camera is
-  // the common case and the safe one (README "Fast by default" measures it); a detections file is
-  // taken as given unless the guard is asked for.
-  const bool guarded =
-      o.motion_guard || o.camera == Camera::Fixed || (o.camera == Camera::Auto && !from_file);
-  if (e.detector && guarded) e.detector = make_motion_guard(std::move(e.detector), guard);
-  if (Status s = FramePipeline::check(e.options, e.detector.get()); !s) return s.error();
-  // Debian's OpenCV runs on TBB, which prints its own warning (on stderr, outside la3d's one-line
-  // contract) when asked for more workers than cores, and would not use them anyway.
-  if (o.threads > 0) cv::setNumThreads(std::min(o.threads, cv::getNumberOfCPUs()));
-  return e;
+    // The privacy floor, before any model loads: every weak setting is named at once.
+    const bool anonymizes = e.options.an.method != Method::NoAn;
+    if (anonymizes) {
+      e.weak = weak_settings(e.options.an, e.options.masks);
+      for (std::string& w : weak_settings(o.detect)) e.weak.push_back(std::move(w));
+    }
+    if (!e.weak.empty() && !e.options.allow_weak) {
+      std::string all;
+      for (const std::string& w : e.weak) all += (all.empty() ? "" : "; ") + w;
+      return make_error(all + ": people would stay recognisable (--allow-weak runs it anyway)");
+    }
+    if (anonymizes) {
+      auto det = make_detector(o);
+      if (!det) return det.error();
+      e.detector = std::move(det.value());
+    }
+    if (e.detector && o.tiles > 1 && !from_file)
+      e.detector = make_tiled_detector(std::move(e.detector), o.tiles);
+    if (e.detector && o.segment) {
+      auto onnx = model_path(o, "selfie");
+      if (!onnx) return onnx.error();
+      auto seg = make_selfie_segmenter(std::move(e.detector), onnx.value());
+      if (!seg) return seg.error();
+      e.detector = std::move(seg.value());
+    }
+    if (e.detector && (t.hold > 0 || t.detect_every != 1))
+      e.detector = std::make_unique<TrackingDetector>(std::move(e.detector), t);
+    // Outermost, so that it runs on every frame, also those detect_every skips. A fixed camera is
+    // the common case and the safe one (README "Fast by default" measures it); a detections file is
+    // taken as given unless the guard is asked for.
+    const bool guarded =
+        o.motion_guard || o.camera == Camera::Fixed || (o.camera == Camera::Auto && !from_file);
+    if (e.detector && guarded) e.detector = make_motion_guard(std::move(e.detector), guard);
+    if (Status s = FramePipeline::check(e.options, e.detector.get()); !s) return s.error();
+    // Debian's OpenCV runs on TBB, which prints its own warning (on stderr, outside la3d's one-line
+    // contract) when asked for more workers than cores, and would not use them anyway.
+    if (o.threads > 0) cv::setNumThreads(std::min(o.threads, cv::getNumberOfCPUs()));
+    return e;
+  });
 }
 
 Status require_anonymization(const EngineOptions& o, const std::string& what) {

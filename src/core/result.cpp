@@ -9,4 +9,10 @@ Error make_error(std::string message) {
   return Error{std::move(message)};
 }
 
+Error error_from_exception(const char* what, const char* text) {
+  std::string t = text ? text : "";
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+  return make_error(std::string(what) + ": " + t);
+}
+
 }  // namespace la3d

@@ -136,194 +136,197 @@ std::vector<Method> ExperimentOptions::all_method_values() {
 
 Result<ExperimentResult> run_experiment(const ExperimentOptions& a, const EngineOptions& eo,
                                         const ScorerOptions& so, const ExperimentCallbacks& cb) {
-  auto stage = [&](const std::string& line) {
-    if (cb.stage) cb.stage(line);
-  };
-  if (a.methods.empty()) return make_error("no methods to compare");
-  if (a.jobs < 1 || a.jobs > 64) return make_error("jobs must be from 1 to 64");
-  if (a.every < 1) return make_error("every must be at least 1");
-  {
-    const auto& names = privacy_metric_names();
-    if (std::find(names.begin(), names.end(), a.privacy_metric) == names.end())
-      return make_error("unknown privacy metric '" + a.privacy_metric + "'");
-  }
-  auto labels = read_anomaly_labels(a.labels);
-  if (!labels) return make_error(labels.error().message);
-  std::error_code ec;
-  if (!fs::is_directory(a.vad_set, ec))
-    return make_error("--vad-set is not a folder: " + a.vad_set.string());
-  const FolderListing listing = list_media(a.vad_set);
-  if (!listing.error.empty()) return make_error(listing.error);
-  const std::vector<fs::path>& videos = listing.videos;
-  if (videos.empty()) return make_error("no videos in " + a.vad_set.string());
-  const fs::path out(a.out_dir);
-  fs::create_directories(out, ec);
-  if (ec) return make_error("cannot create " + out.string() + ": " + ec.message());
+  return guarded("run_experiment", [&]() -> Result<ExperimentResult> {
+    auto stage = [&](const std::string& line) {
+      if (cb.stage) cb.stage(line);
+    };
+    if (a.methods.empty()) return make_error("no methods to compare");
+    if (a.jobs < 1 || a.jobs > 64) return make_error("jobs must be from 1 to 64");
+    if (a.every < 1) return make_error("every must be at least 1");
+    {
+      const auto& names = privacy_metric_names();
+      if (std::find(names.begin(), names.end(), a.privacy_metric) == names.end())
+        return make_error("unknown privacy metric '" + a.privacy_metric + "'");
+    }
+    auto labels = read_anomaly_labels(a.labels);
+    if (!labels) return make_error(labels.error().message);
+    std::error_code ec;
+    if (!fs::is_directory(a.vad_set, ec))
+      return make_error("--vad-set is not a folder: " + a.vad_set.string());
+    const FolderListing listing = list_media(a.vad_set);
+    if (!listing.error.empty()) return make_error(listing.error);
+    const std::vector<fs::path>& videos = listing.videos;
+    if (videos.empty()) return make_error("no videos in " + a.vad_set.string());
+    const fs::path out(a.out_dir);
+    fs::create_directories(out, ec);
+    if (ec) return make_error("cannot create " + out.string() + ": " + ec.message());
 
-  stage("privacy of each method on " + a.privacy_set.string());
-  auto privacy = privacy_of(a, eo, out);
-  if (!privacy) return make_error(privacy.error().message);
+    stage("privacy of each method on " + a.privacy_set.string());
+    auto privacy = privacy_of(a, eo, out);
+    if (!privacy) return make_error(privacy.error().message);
 
-  // AN -> VAD for every video x method not in the cache, `jobs` at a time.
-  struct Task {
-    Method method;
-    fs::path video, npy;
-  };
-  std::vector<Task> todo;
-  size_t cached = 0;
-  for (Method m : a.methods)
-    for (const fs::path& v : videos) {
-      const fs::path npy = scores_path(out, std::string(method_name(m)), v);
-      if (read_cached(npy)) {
-        ++cached;
-        continue;
+    // AN -> VAD for every video x method not in the cache, `jobs` at a time.
+    struct Task {
+      Method method;
+      fs::path video, npy;
+    };
+    std::vector<Task> todo;
+    size_t cached = 0;
+    for (Method m : a.methods)
+      for (const fs::path& v : videos) {
+        const fs::path npy = scores_path(out, std::string(method_name(m)), v);
+        if (read_cached(npy)) {
+          ++cached;
+          continue;
+        }
+        todo.push_back({m, v, npy});
       }
-      todo.push_back({m, v, npy});
-    }
-  stage(fmt::format("{} video x method run(s), {} from the cache", todo.size() + cached, cached));
-  std::atomic<size_t> next{0}, done{0};
-  std::mutex error_mutex;
-  std::string first_error;
-  auto worker = [&] {
-    for (size_t k; (k = next++) < todo.size();) {
-      {
-        std::lock_guard lock(error_mutex);
-        if (!first_error.empty()) return;
+    stage(fmt::format("{} video x method run(s), {} from the cache", todo.size() + cached, cached));
+    std::atomic<size_t> next{0}, done{0};
+    std::mutex error_mutex;
+    std::string first_error;
+    auto worker = [&] {
+      for (size_t k; (k = next++) < todo.size();) {
+        {
+          std::lock_guard lock(error_mutex);
+          if (!first_error.empty()) return;
+        }
+        const Task& t = todo[k];
+        if (Status s = run_video(eo, so, t.method, t.video, t.npy); !s) {
+          std::lock_guard lock(error_mutex);
+          if (first_error.empty())
+            first_error = fmt::format("{} ({}): {}", t.video.string(), method_name(t.method),
+                                      s.error().message);
+          return;
+        }
+        const size_t d = ++done;
+        if (cb.run_done) {
+          std::lock_guard lock(error_mutex);
+          cb.run_done(d, todo.size());
+        }
       }
-      const Task& t = todo[k];
-      if (Status s = run_video(eo, so, t.method, t.video, t.npy); !s) {
-        std::lock_guard lock(error_mutex);
-        if (first_error.empty())
-          first_error = fmt::format("{} ({}): {}", t.video.string(), method_name(t.method),
-                                    s.error().message);
-        return;
-      }
-      const size_t d = ++done;
-      if (cb.run_done) {
-        std::lock_guard lock(error_mutex);
-        cb.run_done(d, todo.size());
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int j = 0; j < std::min<int>(a.jobs, int(std::max<size_t>(1, todo.size()))); ++j)
-    pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
-  if (!first_error.empty()) return make_error(first_error);
+    };
+    std::vector<std::thread> pool;
+    for (int j = 0; j < std::min<int>(a.jobs, int(std::max<size_t>(1, todo.size()))); ++j)
+      pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+    if (!first_error.empty()) return make_error(first_error);
 
-  // Scores and labels of all videos, concatenated in the listing's order: the frames the
-  // snippets cover (16 per snippet; trailing frames have no score, as in the literature).
-  json results = json::array();
-  std::vector<TradeoffPoint> points;
-  std::string csv = "method,parameters";
-  for (const std::string& m : privacy_metric_names()) csv += "," + m;
-  csv += ",roc_auc,ap,an_ms_per_frame,vad_ms_per_frame,peak_memory_mib\n";
-  std::vector<float> all_labels;
-  size_t unlisted = 0;
-  // The AN parameters every method ran with.
-  const AnParams& params = eo.pipeline.an;
-  ExperimentResult result;
-  result.videos = videos.size();
-  const std::string param_text = fmt::format(
-      "k0={} sigma0={} block={} a_m={} a_d={} reference={}", params.blur_kernel, params.blur_sigma,
-      params.pixel_block, params.an_scale, params.an_bound, size_name(params.strength_reference));
-  for (size_t mi = 0; mi < a.methods.size(); ++mi) {
-    const std::string name(method_name(a.methods[mi]));
-    std::vector<float> scores, labels_here;
-    double an_ms = 0, vad_ms = 0;
-    long long frames = 0;
-    for (const fs::path& v : videos) {
-      const fs::path npy = scores_path(out, name, v);
-      auto run = read_cached(npy);
-      if (!run) return make_error(npy.string() + ": " + run.error().message);
-      auto snippet = read_npy(npy);
-      if (!snippet) return make_error(snippet.error().message);
-      const std::vector<float> per_frame = frame_scores(snippet->data);
-      bool listed = false;
-      auto l = frame_labels(labels.value(), v.stem().string(), run->frames, &listed);
-      if (!l) return make_error(l.error().message);
-      if (mi == 0 && !listed) ++unlisted;
-      if (per_frame.size() > l->size())
-        return make_error(npy.string() + " has more scores than the video has frames");
-      l->resize(per_frame.size());
-      scores.insert(scores.end(), per_frame.begin(), per_frame.end());
-      labels_here.insert(labels_here.end(), l->begin(), l->end());
-      an_ms += run->an_ms * double(run->frames);
-      vad_ms += run->vad_ms * double(run->frames);
-      frames += run->frames;
+    // Scores and labels of all videos, concatenated in the listing's order: the frames the
+    // snippets cover (16 per snippet; trailing frames have no score, as in the literature).
+    json results = json::array();
+    std::vector<TradeoffPoint> points;
+    std::string csv = "method,parameters";
+    for (const std::string& m : privacy_metric_names()) csv += "," + m;
+    csv += ",roc_auc,ap,an_ms_per_frame,vad_ms_per_frame,peak_memory_mib\n";
+    std::vector<float> all_labels;
+    size_t unlisted = 0;
+    // The AN parameters every method ran with.
+    const AnParams& params = eo.pipeline.an;
+    ExperimentResult result;
+    result.videos = videos.size();
+    const std::string param_text =
+        fmt::format("k0={} sigma0={} block={} a_m={} a_d={} reference={}", params.blur_kernel,
+                    params.blur_sigma, params.pixel_block, params.an_scale, params.an_bound,
+                    size_name(params.strength_reference));
+    for (size_t mi = 0; mi < a.methods.size(); ++mi) {
+      const std::string name(method_name(a.methods[mi]));
+      std::vector<float> scores, labels_here;
+      double an_ms = 0, vad_ms = 0;
+      long long frames = 0;
+      for (const fs::path& v : videos) {
+        const fs::path npy = scores_path(out, name, v);
+        auto run = read_cached(npy);
+        if (!run) return make_error(npy.string() + ": " + run.error().message);
+        auto snippet = read_npy(npy);
+        if (!snippet) return make_error(snippet.error().message);
+        const std::vector<float> per_frame = frame_scores(snippet->data);
+        bool listed = false;
+        auto l = frame_labels(labels.value(), v.stem().string(), run->frames, &listed);
+        if (!l) return make_error(l.error().message);
+        if (mi == 0 && !listed) ++unlisted;
+        if (per_frame.size() > l->size())
+          return make_error(npy.string() + " has more scores than the video has frames");
+        l->resize(per_frame.size());
+        scores.insert(scores.end(), per_frame.begin(), per_frame.end());
+        labels_here.insert(labels_here.end(), l->begin(), l->end());
+        an_ms += run->an_ms * double(run->frames);
+        vad_ms += run->vad_ms * double(run->frames);
+        frames += run->frames;
+      }
+      if (mi == 0) all_labels = labels_here;
+      auto auc = roc_auc(scores, labels_here);
+      if (!auc) return make_error(name + ": " + auc.error().message);
+      auto ap = pr_auc(scores, labels_here);
+      if (!ap) return make_error(name + ": " + ap.error().message);
+      fs::create_directories(out / name, ec);
+      NpyArray arr;
+      arr.shape = {int64_t(scores.size())};
+      arr.data = scores;
+      if (Status s = write_npy(out / name / "scores.npy", arr); !s) return s.error();
+      std::map<std::string, std::optional<double>> metrics;
+      for (const auto& [method, m] : privacy->methods)
+        if (method == name) metrics = m;
+      const double n = double(std::max<long long>(1, frames));
+      json row{{"method", name}, {"parameters", param_text}};
+      csv += name + ",\"" + param_text + "\"";
+      for (const std::string& m : privacy_metric_names()) {
+        const auto v = metrics.count(m) ? metrics[m] : std::nullopt;
+        row[m] = v ? json(*v) : json(nullptr);
+        csv += "," + csv_value(v);
+      }
+      row["roc_auc"] = auc.value();
+      row["ap"] = ap.value();
+      row["an_ms_per_frame"] = an_ms / n;
+      row["vad_ms_per_frame"] = vad_ms / n;
+      row["peak_memory_mib"] = peak_rss_mib();
+      csv += fmt::format(",{:.17g},{:.17g},{:.4g},{:.4g},{:.1f}\n", auc.value(), ap.value(),
+                         an_ms / n, vad_ms / n, peak_rss_mib());
+      results.push_back(row);
+      if (const auto x = metrics.count(a.privacy_metric) ? metrics[a.privacy_metric] : std::nullopt)
+        points.push_back({name, *x, auc.value()});
+      result.rows.push_back({name, param_text, metrics, auc.value(), ap.value(), an_ms / n,
+                             vad_ms / n, peak_rss_mib()});
     }
-    if (mi == 0) all_labels = labels_here;
-    auto auc = roc_auc(scores, labels_here);
-    if (!auc) return make_error(name + ": " + auc.error().message);
-    auto ap = pr_auc(scores, labels_here);
-    if (!ap) return make_error(name + ": " + ap.error().message);
-    fs::create_directories(out / name, ec);
-    NpyArray arr;
-    arr.shape = {int64_t(scores.size())};
-    arr.data = scores;
-    if (Status s = write_npy(out / name / "scores.npy", arr); !s) return s.error();
-    std::map<std::string, std::optional<double>> metrics;
-    for (const auto& [method, m] : privacy->methods)
-      if (method == name) metrics = m;
-    const double n = double(std::max<long long>(1, frames));
-    json row{{"method", name}, {"parameters", param_text}};
-    csv += name + ",\"" + param_text + "\"";
-    for (const std::string& m : privacy_metric_names()) {
-      const auto v = metrics.count(m) ? metrics[m] : std::nullopt;
-      row[m] = v ? json(*v) : json(nullptr);
-      csv += "," + csv_value(v);
+    NpyArray lab;
+    lab.shape = {int64_t(all_labels.size())};
+    lab.data = all_labels;
+    if (Status s = write_npy(out / "labels.npy", lab); !s) return s.error();
+    const json summary{{"privacy_set", a.privacy_set.string()},
+                       {"vad_set", a.vad_set.string()},
+                       {"labels", a.labels.string()},
+                       {"head", so.head},
+                       {"videos", videos.size()},
+                       {"videos_not_in_labels", unlisted},
+                       {"frames", all_labels.size()},
+                       {"privacy_metric", a.privacy_metric},
+                       {"privacy", privacy->to_json()},
+                       {"results", results}};
+    if (Status s = write_file_atomically(out / "results.json", summary.dump(2) + "\n"); !s)
+      return s.error();
+    if (Status s = write_file_atomically(out / "results.csv", csv); !s) return s.error();
+    const std::string title =
+        fmt::format("Privacy vs anomaly detection ({} head, {} videos)", so.head, videos.size());
+    if (Status s = write_file_atomically(out / "tradeoff.svg",
+                                         tradeoff_svg(points, a.privacy_metric, title));
+        !s)
+      return s.error();
+    std::vector<uchar> png;
+    try {
+      cv::imencode(".png", tradeoff_png(points, a.privacy_metric, title), png);
+    } catch (const cv::Exception& e) {
+      return make_error(std::string("cannot draw the figure: ") + e.what());
     }
-    row["roc_auc"] = auc.value();
-    row["ap"] = ap.value();
-    row["an_ms_per_frame"] = an_ms / n;
-    row["vad_ms_per_frame"] = vad_ms / n;
-    row["peak_memory_mib"] = peak_rss_mib();
-    csv += fmt::format(",{:.17g},{:.17g},{:.4g},{:.4g},{:.1f}\n", auc.value(), ap.value(),
-                       an_ms / n, vad_ms / n, peak_rss_mib());
-    results.push_back(row);
-    if (const auto x = metrics.count(a.privacy_metric) ? metrics[a.privacy_metric] : std::nullopt)
-      points.push_back({name, *x, auc.value()});
-    result.rows.push_back({name, param_text, metrics, auc.value(), ap.value(), an_ms / n,
-                           vad_ms / n, peak_rss_mib()});
-  }
-  NpyArray lab;
-  lab.shape = {int64_t(all_labels.size())};
-  lab.data = all_labels;
-  if (Status s = write_npy(out / "labels.npy", lab); !s) return s.error();
-  const json summary{{"privacy_set", a.privacy_set.string()},
-                     {"vad_set", a.vad_set.string()},
-                     {"labels", a.labels.string()},
-                     {"head", so.head},
-                     {"videos", videos.size()},
-                     {"videos_not_in_labels", unlisted},
-                     {"frames", all_labels.size()},
-                     {"privacy_metric", a.privacy_metric},
-                     {"privacy", privacy->to_json()},
-                     {"results", results}};
-  if (Status s = write_file_atomically(out / "results.json", summary.dump(2) + "\n"); !s)
-    return s.error();
-  if (Status s = write_file_atomically(out / "results.csv", csv); !s) return s.error();
-  const std::string title =
-      fmt::format("Privacy vs anomaly detection ({} head, {} videos)", so.head, videos.size());
-  if (Status s = write_file_atomically(out / "tradeoff.svg",
-                                       tradeoff_svg(points, a.privacy_metric, title));
-      !s)
-    return s.error();
-  std::vector<uchar> png;
-  try {
-    cv::imencode(".png", tradeoff_png(points, a.privacy_metric, title), png);
-  } catch (const cv::Exception& e) {
-    return make_error(std::string("cannot draw the figure: ") + e.what());
-  }
-  if (Status s = write_file_atomically(out / "tradeoff.png", std::string(png.begin(), png.end()));
-      !s)
-    return s.error();
-  result.videos_not_in_labels = unlisted;
-  result.csv = out / "results.csv";
-  result.json = out / "results.json";
-  result.png = out / "tradeoff.png";
-  result.svg = out / "tradeoff.svg";
-  return result;
+    if (Status s = write_file_atomically(out / "tradeoff.png", std::string(png.begin(), png.end()));
+        !s)
+      return s.error();
+    result.videos_not_in_labels = unlisted;
+    result.csv = out / "results.csv";
+    result.json = out / "results.json";
+    result.png = out / "tradeoff.png";
+    result.svg = out / "tradeoff.svg";
+    return result;
+  });
 }
 
 }  // namespace la3d

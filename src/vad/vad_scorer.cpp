@@ -69,25 +69,28 @@ Result<std::unique_ptr<VideoEncoder>> open_encoder(EncoderKind kind, const Score
 }
 
 Result<std::unique_ptr<SnippetScorer>> make_scorer(const ScorerOptions& o) {
-  if (!(o.alert_threshold >= 0 && o.alert_threshold <= 1))
-    return make_error("the alert threshold must be in [0, 1]");
-  if (o.head == "motion") {
-    if (!o.weights.empty() || !o.encoder_weights.empty())
-      return make_error("--head motion is training-free: it takes no --weights/--encoder-weights");
-    MotionHeadOptions m;
-    m.threshold = o.alert_threshold;
-    return SnippetScorer::motion(m);
-  }
-  set_vad_threads(o.threads);
-  auto config = parse_head_config(o.head, o.dataset);
-  if (!config) return config.error();
-  auto kind = parse_encoder(o.encoder, &config.value());
-  if (!kind) return kind.error();
-  auto head = open_head(config.value(), o);
-  if (!head) return head.error();
-  auto encoder = open_encoder(kind.value(), o);
-  if (!encoder) return encoder.error();
-  return SnippetScorer::learned(std::move(encoder.value()), std::move(head.value()));
+  return guarded("make_scorer", [&]() -> Result<std::unique_ptr<SnippetScorer>> {
+    if (!(o.alert_threshold >= 0 && o.alert_threshold <= 1))
+      return make_error("the alert threshold must be in [0, 1]");
+    if (o.head == "motion") {
+      if (!o.weights.empty() || !o.encoder_weights.empty())
+        return make_error(
+            "--head motion is training-free: it takes no --weights/--encoder-weights");
+      MotionHeadOptions m;
+      m.threshold = o.alert_threshold;
+      return SnippetScorer::motion(m);
+    }
+    set_vad_threads(o.threads);
+    auto config = parse_head_config(o.head, o.dataset);
+    if (!config) return config.error();
+    auto kind = parse_encoder(o.encoder, &config.value());
+    if (!kind) return kind.error();
+    auto head = open_head(config.value(), o);
+    if (!head) return head.error();
+    auto encoder = open_encoder(kind.value(), o);
+    if (!encoder) return encoder.error();
+    return SnippetScorer::learned(std::move(encoder.value()), std::move(head.value()));
+  });
 }
 
 StreamingScorer::StreamingScorer(std::unique_ptr<SnippetScorer> scorer, int window,

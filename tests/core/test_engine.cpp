@@ -37,6 +37,21 @@ void write_video(const fs::path& path, int frames, cv::Size size) {
   ASSERT_TRUE(sink.value()->finish());
 }
 
+TEST(Errors, GuardedTurnsForeignExceptionsIntoOneLineErrors) {
+  auto r = guarded("resize", []() -> Result<int> {
+    cv::Mat empty, out;
+    cv::resize(empty, out, {4, 4});  // OpenCV asserts: a cv::Exception, several lines of text
+    return 1;
+  });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message.rfind("resize: ", 0), 0u) << r.error().message;
+  EXPECT_EQ(r.error().message.find('\n'), std::string::npos) << r.error().message;
+  auto s = guarded("alloc", []() -> Status { throw std::bad_alloc(); });
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("alloc: "), std::string::npos);
+  EXPECT_EQ(guarded("fine", []() -> Result<int> { return 7; }).value(), 7);
+}
+
 TEST(Engine, DefaultsNeedTheNanodetModelAndSayHowToGetIt) {
   TempDir empty;
   EngineOptions o;

@@ -1,5 +1,6 @@
 #pragma once
 // Errors travel as values: library code never prints or exits, apps/ decides what the user sees.
+#include <exception>
 #include <string>
 #include <utility>
 #include <variant>
@@ -35,5 +36,22 @@ using Status = Result<Ok>;
 
 // Builds an Error from pieces, so call sites read as one sentence.
 Error make_error(std::string message);
+
+// An exception's text on one line (OpenCV's span several), prefixed with `what`.
+Error error_from_exception(const char* what, const char* text);
+
+// Runs `body` and turns any exception that escapes it (cv::Exception, c10::Error, std::bad_alloc)
+// into an error naming `what`: the library's entry points promise that no foreign exception
+// crosses them, whatever a dependency does inside.
+template <class F>
+auto guarded(const char* what, F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return error_from_exception(what, e.what());
+  } catch (...) {
+    return error_from_exception(what, "unknown failure");
+  }
+}
 
 }  // namespace la3d
