@@ -144,7 +144,7 @@ TEST(Experiment, MissingLabelsOrVideosFailWithOneLine) {
   std::filesystem::create_directories(dir / "vad");
   auto r = test::la3d("experiment --privacy-set " + test::quote(dir.path()) + " --vad-set " +
                       test::quote(dir / "vad") + " --labels " + test::quote(dir / "none.txt") +
-                      " --out-dir " + test::quote(dir / "out"));
+                      " -o " + test::quote(dir / "out"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("none.txt"), std::string::npos) << r.out;
 }
