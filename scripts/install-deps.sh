@@ -13,7 +13,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libcpp-httplib-dev chromium
   clang libclang-rt-14-dev
-  python3-opencv python3-numpy
+  python3-opencv python3-numpy pybind11-dev python3-pybind11 python3-pytest
   help2man
 )
 

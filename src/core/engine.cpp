@@ -105,13 +105,17 @@ FramePipeline Engine::pipeline() && {
 }
 
 Result<Engine> build_engine(const EngineOptions& o) {
+  return build_engine(o, nullptr);
+}
+
+Result<Engine> build_engine(const EngineOptions& o, std::unique_ptr<Detector> given) {
   return guarded("build_engine", [&]() -> Result<Engine> {
     Engine e;
     e.options = o.pipeline;
     if (Status s = check_ranges(o); !s) return s.error();
     if (Status s = validate(e.options.an); !s) return s.error();
     if (Status s = validate(e.options.masks); !s) return s.error();
-    const bool from_file = !o.detections_file.empty();
+    const bool from_file = !o.detections_file.empty() || given;
     TrackingOptions t;
     t.hold = o.hold >= 0 ? o.hold : (from_file ? 0 : 5);
     // Skipping frames saves detector time; a detections file costs nothing per frame.
@@ -134,7 +138,9 @@ Result<Engine> build_engine(const EngineOptions& o) {
       for (const std::string& w : e.weak) all += (all.empty() ? "" : "; ") + w;
       return make_error(all + ": people would stay recognisable (--allow-weak runs it anyway)");
     }
-    if (anonymizes) {
+    if (anonymizes && given) {
+      e.detector = std::move(given);
+    } else if (anonymizes) {
       auto det = make_detector(o);
       if (!det) return det.error();
       e.detector = std::move(det.value());

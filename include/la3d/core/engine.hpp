@@ -69,6 +69,10 @@ struct Engine {
 // Settings are checked before any model is loaded, so a typo is reported as such even where a
 // model is missing.
 Result<Engine> build_engine(const EngineOptions& options);
+// The same with detections from `given` (e.g. boxes a caller passes per frame) instead of the
+// detector `options` names; they are taken as given, as a detections file's are (no hold, every
+// frame, no motion guard unless asked for).
+Result<Engine> build_engine(const EngineOptions& options, std::unique_ptr<Detector> given);
 
 // The one rule for front-ends whose output must be anonymized (serve, privacy): no-an refused.
 // `what` names the front-end in the message.

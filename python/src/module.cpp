@@ -1,0 +1,346 @@
+// la3d's Python module (_la3d): numpy frames in and out over the library engine. The Python
+// package (python/la3d) wraps it with dataclasses and keyword arguments; this file only converts.
+// pybind11 is the binding layer because no Debian library binds C++ to numpy more plainly.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <opencv2/imgproc.hpp>
+
+#include <filesystem>
+#include <mutex>
+
+#include "la3d/core/anonymize_run.hpp"
+#include "la3d/core/coco.hpp"
+#include "la3d/core/engine.hpp"
+#include "la3d/models/models.hpp"
+#include "la3d/version.hpp"
+
+namespace py = pybind11;
+namespace la3d::python {
+namespace {
+
+using Frame = py::array_t<uint8_t, py::array::c_style | py::array::forcecast>;
+
+[[noreturn]] void raise_setting(const Error& e) {
+  throw py::value_error(e.message);
+}
+
+// An HxWx3 uint8 array (BGR, as cv2 gives) as a cv::Mat over the same memory.
+cv::Mat as_mat(Frame& a) {
+  if (a.ndim() != 3 || a.shape(2) != 3)
+    throw py::value_error("a frame must be an HxWx3 uint8 array (BGR), got shape with " +
+                          std::to_string(a.ndim()) + " dimension(s)");
+  if (a.shape(0) < 1 || a.shape(1) < 1) throw py::value_error("the frame is empty");
+  return cv::Mat(int(a.shape(0)), int(a.shape(1)), CV_8UC3, a.mutable_data());
+}
+
+Frame copy_of(const cv::Mat& m) {
+  Frame out({m.rows, m.cols, 3});
+  cv::Mat view(m.rows, m.cols, CV_8UC3, out.mutable_data());
+  m.copyTo(view);
+  return out;
+}
+
+// A detection as the detections file spells it: class, score, box [x1, y1, x2, y2] (inclusive
+// pixels), mask a full-frame bool array or None.
+py::dict to_dict(const Detection& d, cv::Size frame) {
+  py::dict out;
+  out["class"] = d.label;
+  out["score"] = d.score;
+  out["box"] = py::make_tuple(d.box.x, d.box.y, d.box.br().x - 1, d.box.br().y - 1);
+  if (d.mask.empty()) {
+    out["mask"] = py::none();
+  } else {
+    py::array_t<bool> m({frame.height, frame.width});
+    cv::Mat full(frame.height, frame.width, CV_8U, m.mutable_data());
+    full.setTo(0);
+    const cv::Rect inside = d.box & cv::Rect({0, 0}, frame);
+    cv::Mat1b src = d.mask(cv::Rect(inside.tl() - d.box.tl(), inside.size()));
+    cv::Mat1b dst = full(inside);
+    for (int y = 0; y < src.rows; ++y)
+      for (int x = 0; x < src.cols; ++x) dst(y, x) = src(y, x) ? 1 : 0;
+    out["mask"] = m;
+  }
+  return out;
+}
+
+Detection from_dict(const py::dict& d, cv::Size frame) {
+  Detection out;
+  const std::string name = d.contains("class") ? py::str(d["class"]).cast<std::string>() : "person";
+  const auto c = class_by_name(name);
+  if (!c) throw py::value_error("unknown class '" + name + "'");
+  out.label = std::string(c->name);
+  out.coco_id = c->id;
+  out.score = d.contains("score") ? d["score"].cast<float>() : 1.f;
+  if (!d.contains("box")) throw py::value_error("a detection needs a box [x1, y1, x2, y2]");
+  const auto b = d["box"].cast<std::vector<double>>();
+  if (b.size() != 4 || !(b[2] >= b[0]) || !(b[3] >= b[1]))
+    throw py::value_error("box must be [x1, y1, x2, y2] with x2 >= x1 and y2 >= y1");
+  // Clipped to the frame, as the detections file does: what the box covers of the frame is hidden.
+  const double x1 = std::max(std::floor(b[0]), 0.0), y1 = std::max(std::floor(b[1]), 0.0);
+  const double x2 = std::min(std::ceil(b[2]), frame.width - 1.0);
+  const double y2 = std::min(std::ceil(b[3]), frame.height - 1.0);
+  if (x1 <= x2 && y1 <= y2)
+    out.box = cv::Rect(int(x1), int(y1), int(x2 - x1) + 1, int(y2 - y1) + 1);
+  if (d.contains("mask") && !d["mask"].is_none()) {
+    auto m = d["mask"].cast<py::array_t<bool, py::array::c_style | py::array::forcecast>>();
+    if (m.ndim() != 2 || m.shape(0) != frame.height || m.shape(1) != frame.width)
+      throw py::value_error("mask must be an HxW bool array the size of the frame");
+    cv::Mat full(frame.height, frame.width, CV_8U, const_cast<bool*>(m.data()));
+    cv::Rect bbox = cv::boundingRect(full);
+    if (bbox.empty()) {
+      out.box = {};
+      return out;
+    }
+    out.box = bbox;
+    out.mask = cv::Mat1b(bbox.size());
+    for (int y = 0; y < bbox.height; ++y)
+      for (int x = 0; x < bbox.width; ++x)
+        out.mask(y, x) = full.at<uchar>(bbox.y + y, bbox.x + x) ? 255 : 0;
+  }
+  return out;
+}
+
+// Boxes the caller passes for the next frame: the engine's detector in Anonymizer.
+class GivenDetections final : public Detector {
+ public:
+  std::string name() const override { return "given"; }
+  Result<std::vector<Detection>> detect(const cv::Mat&, long long) override { return next; }
+  std::vector<Detection> next;
+};
+
+// EngineOptions from the Python side's dict (the package checks names and fills defaults).
+EngineOptions engine_options(const py::dict& kw) {
+  EngineOptions o;
+  for (const auto& [k, v] : kw) {
+    const std::string key = py::str(k);
+    auto r = [&]() -> Status {
+      if (key == "method") {
+        auto m = parse_method(v.cast<std::string>());
+        if (!m) return m.error();
+        o.pipeline.an.method = m.value();
+      } else if (key == "detector") {
+        o.detector = v.cast<std::string>();
+      } else if (key == "threshold") {
+        o.detect.threshold = v.cast<float>();
+      } else if (key == "classes") {
+        auto c = parse_classes(v.cast<std::vector<std::string>>());
+        if (!c) return c.error();
+        o.detect.classes = c.value();
+      } else if (key == "blur_kernel") {
+        o.pipeline.an.blur_kernel = v.cast<int>();
+      } else if (key == "blur_sigma") {
+        o.pipeline.an.blur_sigma = v.cast<double>();
+      } else if (key == "block") {
+        o.pipeline.an.pixel_block = v.cast<int>();
+      } else if (key == "an_scale") {
+        o.pipeline.an.an_scale = v.cast<double>();
+      } else if (key == "an_bound") {
+        o.pipeline.an.an_bound = v.cast<double>();
+      } else if (key == "scaler") {
+        auto s = parse_scaler(v.cast<std::string>());
+        if (!s) return s.error();
+        o.pipeline.an.scaler = s.value();
+      } else if (key == "strength_reference") {
+        auto s = parse_size_text(v.cast<std::string>(), "strength_reference");
+        if (!s) return s.error();
+        o.pipeline.an.strength_reference = s.value();
+      } else if (key == "colour") {
+        auto c = parse_colour(v.cast<std::string>());
+        if (!c) return c.error();
+        o.pipeline.an.mask_colour = c.value();
+      } else if (key == "alpha") {
+        o.pipeline.an.mask_alpha = v.cast<double>();
+      } else if (key == "canny_low") {
+        o.pipeline.an.canny_low = v.cast<double>();
+      } else if (key == "canny_high") {
+        o.pipeline.an.canny_high = v.cast<double>();
+      } else if (key == "mask") {
+        const std::string m = v.cast<std::string>();
+        if (m != "box" && m != "ellipse" && m != "segment")
+          return make_error("mask must be box, ellipse or segment, got '" + m + "'");
+        o.pipeline.masks.box_shape = m == "ellipse" ? BoxShape::Ellipse : BoxShape::Box;
+        o.segment = m == "segment";
+      } else if (key == "mask_scale") {
+        o.pipeline.masks.scale = v.cast<double>();
+      } else if (key == "mask_dilate") {
+        o.pipeline.masks.dilate_px = v.cast<int>();
+      } else if (key == "detections") {
+        o.detections_file = v.cast<std::string>();
+      } else if (key == "hold") {
+        o.hold = v.cast<int>();
+      } else if (key == "detect_every") {
+        auto k = parse_detect_every(py::str(v).cast<std::string>());
+        if (!k) return k.error();
+        o.detect_every = k.value();
+      } else if (key == "camera") {
+        auto c = parse_camera(v.cast<std::string>());
+        if (!c) return c.error();
+        o.camera = c.value();
+      } else if (key == "motion_guard") {
+        o.motion_guard = v.cast<bool>();
+      } else if (key == "tiles") {
+        o.tiles = v.cast<int>();
+      } else if (key == "threads") {
+        o.threads = v.cast<int>();
+      } else if (key == "allow_weak") {
+        o.pipeline.allow_weak = v.cast<bool>();
+      } else if (key == "model_dir") {
+        o.model_dir = v.cast<std::string>();
+      } else {
+        return make_error("unknown option '" + key + "'");
+      }
+      return Ok{};
+    }();
+    if (!r) raise_setting(r.error());
+  }
+  return o;
+}
+
+// The library's errors, sorted: settings (ValueError), missing files and models, the rest.
+[[noreturn]] void raise_build(const Error& e) {
+  const std::string& m = e.message;
+  if (m.find("model is needed") != std::string::npos || m.find("not found") != std::string::npos ||
+      m.find("No such file") != std::string::npos)
+    throw py::error_already_set([&] {
+      PyErr_SetString(PyExc_FileNotFoundError, m.c_str());
+      return py::error_already_set();
+    }());
+  throw py::value_error(m);
+}
+
+// Anonymizes frames with detections the caller gives (the CLI's --detections path, per frame).
+class PyAnonymizer {
+ public:
+  explicit PyAnonymizer(const py::dict& kw) {
+    EngineOptions o = engine_options(kw);
+    auto given = std::make_unique<GivenDetections>();
+    given_ = given.get();
+    auto e = build_engine(o, std::move(given));
+    if (!e) raise_build(e.error());
+    method_ = std::string(method_name(e->options.an.method));
+    weak_ = e->weak;
+    pipeline_ = std::make_unique<FramePipeline>(std::move(e.value()).pipeline());
+  }
+  Frame call(Frame frame, const py::list& detections) {
+    cv::Mat in = as_mat(frame);
+    std::vector<Detection> dets;
+    for (const auto& d : detections) dets.push_back(from_dict(d.cast<py::dict>(), in.size()));
+    cv::Mat work = in.clone();
+    Status s = Ok{};
+    {
+      py::gil_scoped_release release;
+      std::lock_guard lock(mutex_);
+      // Each call is its own picture: nothing is held from one call into the next.
+      if (given_) given_->next = std::move(dets);
+      pipeline_->start_sequence();
+      auto r = pipeline_->process(work, 0);
+      if (!r) s = r.error();
+    }
+    if (!s) throw std::runtime_error(s.error().message);
+    return copy_of(work);
+  }
+  const std::string& method() const { return method_; }
+  const std::vector<std::string>& weak() const { return weak_; }
+
+ private:
+  std::unique_ptr<FramePipeline> pipeline_;
+  GivenDetections* given_ = nullptr;  // owned by the pipeline; null for no-an
+  std::string method_;
+  std::vector<std::string> weak_;
+  std::mutex mutex_;
+};
+
+// The engine as the CLI builds it: its own detector, tracking across the frames of a sequence.
+class PyEngine {
+ public:
+  explicit PyEngine(const py::dict& kw) : options_(engine_options(kw)) {
+    auto e = build_engine(options_);
+    if (!e) raise_build(e.error());
+    method_ = std::string(method_name(e->options.an.method));
+    weak_ = e->weak;
+    pipeline_ = std::make_unique<FramePipeline>(std::move(e.value()).pipeline());
+  }
+  py::tuple process(Frame frame) {
+    cv::Mat work = as_mat(frame).clone();
+    Result<FrameReport> r = make_error("not run");
+    {
+      py::gil_scoped_release release;
+      std::lock_guard lock(mutex_);
+      r = pipeline_->process(work, index_++);
+    }
+    if (!r) throw std::runtime_error(r.error().message);
+    py::list dets;
+    for (const Detection& d : r->detections) dets.append(to_dict(d, work.size()));
+    return py::make_tuple(copy_of(work), dets);
+  }
+  void start_sequence(double fps) {
+    std::lock_guard lock(mutex_);
+    pipeline_->start_sequence(fps);
+    index_ = 0;
+  }
+  py::dict anonymize_file(const std::string& src, const std::string& dst, bool overwrite) {
+    AnonymizeRunOptions run;
+    run.inputs = {src};
+    run.output = dst;
+    run.overwrite = overwrite;
+    AnonymizeOutcome out;
+    {
+      py::gil_scoped_release release;
+      out = anonymize_inputs(run, options_);
+    }
+    if (out.end != RunEnd::Done) {
+      if (out.error.find("not found") != std::string::npos) raise_build(make_error(out.error));
+      throw std::runtime_error(out.error);
+    }
+    py::dict d;
+    py::list written;
+    for (const auto& p : out.written) written.append(p.string());
+    d["outputs"] = written;
+    d["frames"] = out.totals.frames;
+    d["regions_hidden"] = out.totals.regions;
+    d["wall_s"] = out.wall_s;
+    return d;
+  }
+  const std::string& method() const { return method_; }
+  const std::vector<std::string>& weak() const { return weak_; }
+
+ private:
+  EngineOptions options_;
+  std::unique_ptr<FramePipeline> pipeline_;
+  long long index_ = 0;
+  std::string method_;
+  std::vector<std::string> weak_;
+  std::mutex mutex_;
+};
+
+}  // namespace
+}  // namespace la3d::python
+
+using namespace la3d;
+using namespace la3d::python;
+
+PYBIND11_MODULE(_la3d, m) {
+  m.doc() = "la3d's C++ engine (use the la3d package, not this module)";
+  m.attr("__version__") = LA3D_VERSION;
+  m.def("methods", [] {
+    py::list out;
+    for (const MethodInfo& i : all_methods())
+      out.append(
+          py::make_tuple(std::string(i.name), std::string(i.paper), std::string(i.description)));
+    return out;
+  });
+  m.def("default_model_dir", [] { return default_cache_dir().string(); });
+  py::class_<PyAnonymizer>(m, "Anonymizer")
+      .def(py::init<const py::dict&>())
+      .def("__call__", &PyAnonymizer::call)
+      .def_property_readonly("method", &PyAnonymizer::method)
+      .def_property_readonly("weak_settings", &PyAnonymizer::weak);
+  py::class_<PyEngine>(m, "Engine")
+      .def(py::init<const py::dict&>())
+      .def("process", &PyEngine::process)
+      .def("start_sequence", &PyEngine::start_sequence)
+      .def("anonymize_file", &PyEngine::anonymize_file)
+      .def_property_readonly("method", &PyEngine::method)
+      .def_property_readonly("weak_settings", &PyEngine::weak);
+}
