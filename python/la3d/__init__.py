@@ -14,7 +14,7 @@ import numpy as np
 from . import _la3d
 
 __version__: str = _la3d.__version__
-__all__ = ["Detection", "Anonymizer", "Engine", "methods", "__version__"]
+__all__ = ["Detection", "Detector", "Anonymizer", "Engine", "methods", "__version__"]
 
 
 @dataclass
@@ -58,6 +58,29 @@ def _as_dicts(detections: Iterable[DetectionLike]) -> list[dict]:
 def methods() -> list[str]:
     """The ten AN methods' names, in the paper's order."""
     return [name for name, _, _ in _la3d.methods()]
+
+
+class Detector:
+    """A detector alone: nanodet (default), centernet, hog or yolo:PATH.onnx, BlazeFace for "face".
+
+    `Detector("nanodet", threshold=0.25, classes=["person"]).detect(frame) -> list[Detection]`;
+    each call is its own picture (no tracking).
+    """
+
+    def __init__(self, name: str = "nanodet", threshold: float = 0.25,
+                 classes: Iterable[str] = ("person",), **options):
+        self._impl = _la3d.Detector({"detector": name, "threshold": threshold,
+                                     "classes": list(classes), **options})
+
+    @property
+    def name(self) -> str:
+        return self._impl.name
+
+    def detect(self, frame: np.ndarray) -> list[Detection]:
+        return [Detection.from_dict(d) for d in self._impl.detect(frame)]
+
+    def __repr__(self) -> str:
+        return f"la3d.Detector({self.name!r})"
 
 
 class Anonymizer:

@@ -209,6 +209,35 @@ EngineOptions engine_options(const py::dict& kw) {
   throw py::value_error(m);
 }
 
+// A detector alone, as the engine would build it (no tracking): detect(frame) -> dicts.
+class PyDetector {
+ public:
+  explicit PyDetector(const py::dict& kw) {
+    auto d = make_detector(engine_options(kw));
+    if (!d) raise_build(d.error());
+    detector_ = std::move(d.value());
+  }
+  py::list detect(Frame frame) {
+    cv::Mat in = as_mat(frame);
+    Result<std::vector<Detection>> r = make_error("not run");
+    {
+      py::gil_scoped_release release;
+      std::lock_guard lock(mutex_);
+      detector_->reset(0);  // each call is its own picture
+      r = detector_->detect(in, 0);
+    }
+    if (!r) throw std::runtime_error(r.error().message);
+    py::list out;
+    for (const Detection& d : r.value()) out.append(to_dict(d, in.size()));
+    return out;
+  }
+  std::string name() const { return detector_->name(); }
+
+ private:
+  std::unique_ptr<Detector> detector_;
+  std::mutex mutex_;
+};
+
 // Anonymizes frames with detections the caller gives (the CLI's --detections path, per frame).
 class PyAnonymizer {
  public:
@@ -331,6 +360,10 @@ PYBIND11_MODULE(_la3d, m) {
     return out;
   });
   m.def("default_model_dir", [] { return default_cache_dir().string(); });
+  py::class_<PyDetector>(m, "Detector")
+      .def(py::init<const py::dict&>())
+      .def("detect", &PyDetector::detect)
+      .def_property_readonly("name", &PyDetector::name);
   py::class_<PyAnonymizer>(m, "Anonymizer")
       .def(py::init<const py::dict&>())
       .def("__call__", &PyAnonymizer::call)

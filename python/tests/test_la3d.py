@@ -128,3 +128,32 @@ def test_a_thousand_frames_do_not_grow_memory():
         a(frame, PEOPLE)
     # 1000 frames of 36 KiB each would be 36 MiB if any were kept.
     assert rss() - before < 8 * 1024 * 1024
+
+
+def test_detector_alone_finds_what_the_file_says(tmp_path):
+    with open(tmp_path / "det.jsonl", "w") as f:
+        f.write(json.dumps({"frame": 0, "width": 128, "height": 96, "objects": PEOPLE}) + "\n")
+    d = la3d.Detector(detections=str(tmp_path / "det.jsonl"), threshold=0.85)
+    found = d.detect(textured())
+    assert [x.box for x in found] == [(10, 8, 49, 79)]  # the 0.8 one is below the threshold
+
+
+def test_detector_threshold_is_checked():
+    with pytest.raises(ValueError):
+        la3d.Detector("hog", threshold=2.0)
+
+
+def test_nanodet_finds_the_player_on_debians_photo():
+    import cv2
+    photo = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg"
+    frame = cv2.imread(photo)
+    if frame is None:
+        pytest.skip("opencv-doc's messi5.jpg is not installed")
+    try:
+        d = la3d.Detector("nanodet", classes=["person"])
+    except FileNotFoundError as e:
+        pytest.skip(f"models not installed: {e}")
+    people = d.detect(frame)
+    # The player spans most of the photo: one box covers its centre.
+    assert any(p.box[0] < 274 < p.box[2] and p.box[1] < 171 < p.box[3] and p.score > 0.5
+               for p in people), people

@@ -51,7 +51,7 @@ Result<std::unique_ptr<Detector>> make_object_detector(const EngineOptions& o,
 }
 
 // Detections file, or the object detector, or BlazeFace for faces, or both at once.
-Result<std::unique_ptr<Detector>> make_detector(const EngineOptions& o) {
+Result<std::unique_ptr<Detector>> make_detector_unguarded(const EngineOptions& o) {
   DetectOptions d = o.detect;
   if (!o.detections_file.empty()) return open_detections_file(o.detections_file, d);
   const bool faces = d.classes.erase(kFaceClassId) > 0;
@@ -94,6 +94,14 @@ Status check_ranges(const EngineOptions& o) {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<Detector>> make_detector(const EngineOptions& o) {
+  return guarded("make_detector", [&]() -> Result<std::unique_ptr<Detector>> {
+    if (!(o.detect.threshold >= 0 && o.detect.threshold <= 1))
+      return make_error("detection threshold must be in [0, 1]");
+    return make_detector_unguarded(o);
+  });
+}
 
 const EngineOptions& engine_defaults() {
   static const EngineOptions defaults;
@@ -141,7 +149,7 @@ Result<Engine> build_engine(const EngineOptions& o, std::unique_ptr<Detector> gi
     if (anonymizes && given) {
       e.detector = std::move(given);
     } else if (anonymizes) {
-      auto det = make_detector(o);
+      auto det = make_detector_unguarded(o);
       if (!det) return det.error();
       e.detector = std::move(det.value());
     }

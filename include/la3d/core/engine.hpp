@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "la3d/detect/detector.hpp"
-#include "la3d/models/models.hpp"
 #include "la3d/core/pipeline.hpp"
 #include "la3d/core/result.hpp"
+#include "la3d/detect/detector.hpp"
+#include "la3d/models/models.hpp"
 
 namespace la3d {
 
@@ -73,6 +73,10 @@ Result<Engine> build_engine(const EngineOptions& options);
 // detector `options` names; they are taken as given, as a detections file's are (no hold, every
 // frame, no motion guard unless asked for).
 Result<Engine> build_engine(const EngineOptions& options, std::unique_ptr<Detector> given);
+
+// The detector `options` name (detections file, object detector, BlazeFace for faces, or their
+// union) alone: no tiles, tracking or motion guard, no privacy floor (it hides nothing itself).
+Result<std::unique_ptr<Detector>> make_detector(const EngineOptions& options);
 
 // The one rule for front-ends whose output must be anonymized (serve, privacy): no-an refused.
 // `what` names the front-end in the message.
