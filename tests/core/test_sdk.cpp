@@ -15,6 +15,11 @@ std::string bytes_of(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
+// A program linking this build's libla3d is compiled as this build was (the sanitizer build's
+// instrumented library needs an instrumented program); empty in a normal build.
+const std::string kFlags = LA3D_CXX_FLAGS;
+const std::string kLinkFlags = LA3D_EXE_LINKER_FLAGS;
+
 TEST(Sdk, ExampleBuildsAgainstAnInstallAndMatchesTheCli) {
   TempDir d;
   const fs::path prefix = d / "prefix";
@@ -28,6 +33,7 @@ TEST(Sdk, ExampleBuildsAgainstAnInstallAndMatchesTheCli) {
   const fs::path build = d / "example";
   r = run("cmake -S " + quote(fs::path(LA3D_SOURCE_DIR) / "examples" / "cpp") + " -B " +
           quote(build) + " -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=" + quote(prefix) +
+          " -DCMAKE_CXX_FLAGS=" + quote(kFlags) + " -DCMAKE_EXE_LINKER_FLAGS=" + quote(kLinkFlags) +
           " && cmake --build " + quote(build));
   ASSERT_EQ(r.exit_code, 0) << r.out;
 
@@ -64,13 +70,14 @@ TEST(Sdk, ExampleBuildsAgainstAnInstallAndMatchesTheCli) {
   // pkg-config: a one-file program compiled and linked with its flags alone.
   {
     std::ofstream f(d / "pc.cpp");
-    f << "#include \"la3d/anonymize/anonymizer.hpp\"\n#include \"la3d/version.hpp\"\n#include <iostream>\n"
+    f << "#include \"la3d/anonymize/anonymizer.hpp\"\n#include \"la3d/version.hpp\"\n#include "
+         "<iostream>\n"
          "int main() { auto m = la3d::parse_method(\"adaptive_max_pixelization\");\n"
          "  std::cout << LA3D_VERSION << ' ' << la3d::method_name(m.value()) << '\\n'; }\n";
   }
   r = run("PKG_CONFIG_PATH=" + quote(prefix / "lib" / "pkgconfig") + " sh -c " +
-          quote("g++ " + quote(d / "pc.cpp") + " -o " + quote(d / "pc") +
-                " $(pkg-config --cflags --libs la3d)") +
+          quote("g++ " + kFlags + " " + kLinkFlags + " " + quote(d / "pc.cpp") + " -o " +
+                quote(d / "pc") + " $(pkg-config --cflags --libs la3d)") +
           " && " + quote(d / "pc"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("adaptive_max_pixelization"), std::string::npos) << r.out;
