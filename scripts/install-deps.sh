@@ -14,6 +14,7 @@ packages=(
   libcpp-httplib-dev chromium
   clang libclang-rt-14-dev
   python3-opencv python3-numpy pybind11-dev python3-pybind11 python3-pytest
+  python3-venv python3-pip python3-setuptools
   help2man
 )
 

@@ -157,3 +157,27 @@ def test_nanodet_finds_the_player_on_debians_photo():
     # The player spans most of the photo: one box covers its centre.
     assert any(p.box[0] < 274 < p.box[2] and p.box[1] < 171 < p.box[3] and p.score > 0.5
                for p in people), people
+
+
+def test_pip_installs_a_self_contained_package(tmp_path):
+    """`pip install . --no-build-isolation` into a venv, offline; the package carries libla3d."""
+    build = os.environ.get("LA3D_BUILD_DIR")
+    if not build:
+        pytest.skip("LA3D_BUILD_DIR not set (ctest sets it: reusing the build keeps this fast)")
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--no-build-isolation", "--no-index",
+                    root], check=True, env=env, capture_output=True)
+    probe = ("import la3d, numpy as np\n"
+             "out = la3d.Anonymizer('mask')(np.full((20, 20, 3), 200, np.uint8), [{'box': [2, 2, 9, 9]}])\n"
+             "maps = open('/proc/self/maps').read()\n"
+             "lib = [l.split()[-1] for l in maps.splitlines() if 'libla3d.so' in l][0]\n"
+             "print(la3d.__file__, lib, int(out[5, 5].sum()), int(out[15, 15].sum()))\n")
+    r = subprocess.run([str(venv / "bin" / "python"), "-c", probe], check=True, env=env,
+                       capture_output=True, text=True, cwd=tmp_path)
+    module, lib, hidden, kept = r.stdout.split()
+    assert module.startswith(str(venv)) and lib.startswith(str(venv))
+    assert (int(hidden), int(kept)) == (0, 600)
