@@ -6,6 +6,7 @@ bool array or None}, with inclusive pixel corners.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Union
 
@@ -55,6 +56,13 @@ def _as_dicts(detections: Iterable[DetectionLike]) -> list[dict]:
     return out
 
 
+def _warn_if_no_an(method: str) -> None:
+    # As the CLI says on every such run: the output shows every person.
+    if method == "no-an":
+        warnings.warn("method no-an hides nobody: the output shows every person", UserWarning,
+                      stacklevel=3)
+
+
 def methods() -> list[str]:
     """The ten AN methods' names, in the paper's order."""
     return [name for name, _, _ in _la3d.methods()]
@@ -93,6 +101,7 @@ class Anonymizer:
 
     def __init__(self, method: str = "adaptive_blur", **params):
         self._impl = _la3d.Anonymizer({"method": method, **params})
+        _warn_if_no_an(self._impl.method)
 
     @property
     def method(self) -> str:
@@ -116,6 +125,7 @@ class Engine:
 
     def __init__(self, **options):
         self._impl = _la3d.Engine(dict(options))
+        _warn_if_no_an(self._impl.method)
 
     @property
     def method(self) -> str:

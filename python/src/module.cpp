@@ -247,6 +247,8 @@ class PyAnonymizer {
     given_ = given.get();
     auto e = build_engine(o, std::move(given));
     if (!e) raise_build(e.error());
+    // no-an builds no detector: the given one was not kept, and must not be written to.
+    if (!e->detector) given_ = nullptr;
     method_ = std::string(method_name(e->options.an.method));
     weak_ = e->weak;
     pipeline_ = std::make_unique<FramePipeline>(std::move(e.value()).pipeline());

@@ -181,3 +181,10 @@ def test_pip_installs_a_self_contained_package(tmp_path):
     module, lib, hidden, kept = r.stdout.split()
     assert module.startswith(str(venv)) and lib.startswith(str(venv))
     assert (int(hidden), int(kept)) == (0, 600)
+
+
+def test_no_an_warns_that_nobody_is_hidden():
+    with pytest.warns(UserWarning, match="hides nobody"):
+        a = la3d.Anonymizer("no-an")
+    frame = textured()
+    assert np.array_equal(a(frame, PEOPLE), frame)
