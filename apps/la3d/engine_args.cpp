@@ -160,15 +160,6 @@ Result<EngineOptions> engine_options(const EngineArgs& a) {
   return e;
 }
 
-Result<Engine> build_engine(const EngineArgs& a) {
-  auto options = engine_options(a);
-  if (!options) return options.error();
-  return la3d::build_engine(options.value());
-}
-
-void warn_weak(const Engine& e) {
-  warn_weak(e.weak);
-}
 void warn_weak(const std::vector<std::string>& weak) {
   for (const std::string& w : weak)
     std::cerr << "la3d: warning: " << w << " (--allow-weak): people may stay recognisable\n";

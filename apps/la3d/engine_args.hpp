@@ -47,10 +47,7 @@ void add_engine_options(CLI::App& app, EngineArgs& args, bool weak_allowed = tru
 // The library's options from the command line's spellings: an unknown method, class or malformed
 // size fails here, before any input is opened.
 Result<EngineOptions> engine_options(const EngineArgs& args);
-// engine_options, then the library's build_engine.
-Result<Engine> build_engine(const EngineArgs& args);
 // One stderr line per setting --allow-weak let through, printed by every command on every run.
-void warn_weak(const Engine& engine);
 void warn_weak(const std::vector<std::string>& weak);
 
 }  // namespace la3d::cli

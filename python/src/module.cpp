@@ -12,6 +12,7 @@
 #include "la3d/core/anonymize_run.hpp"
 #include "la3d/core/coco.hpp"
 #include "la3d/core/engine.hpp"
+#include "la3d/detect/detections_file.hpp"
 #include "la3d/models/models.hpp"
 #include "la3d/version.hpp"
 
@@ -76,12 +77,7 @@ Detection from_dict(const py::dict& d, cv::Size frame) {
   const auto b = d["box"].cast<std::vector<double>>();
   if (b.size() != 4 || !(b[2] >= b[0]) || !(b[3] >= b[1]))
     throw py::value_error("box must be [x1, y1, x2, y2] with x2 >= x1 and y2 >= y1");
-  // Clipped to the frame, as the detections file does: what the box covers of the frame is hidden.
-  const double x1 = std::max(std::floor(b[0]), 0.0), y1 = std::max(std::floor(b[1]), 0.0);
-  const double x2 = std::min(std::ceil(b[2]), frame.width - 1.0);
-  const double y2 = std::min(std::ceil(b[3]), frame.height - 1.0);
-  if (x1 <= x2 && y1 <= y2)
-    out.box = cv::Rect(int(x1), int(y1), int(x2 - x1) + 1, int(y2 - y1) + 1);
+  out.box = clip_inclusive_box(b[0], b[1], b[2], b[3], frame);
   if (d.contains("mask") && !d["mask"].is_none()) {
     auto m = d["mask"].cast<py::array_t<bool, py::array::c_style | py::array::forcecast>>();
     if (m.ndim() != 2 || m.shape(0) != frame.height || m.shape(1) != frame.width)

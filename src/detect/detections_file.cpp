@@ -170,13 +170,7 @@ Result<Detection> parse_object(const json& o, cv::Size frame, int line_no) {
   const double x1 = b[0].get<double>(), y1 = b[1].get<double>();
   const double x2 = b[2].get<double>(), y2 = b[3].get<double>();
   if (x2 < x1 || y2 < y1) return line_error(line_no, "\"box\" has x2 < x1 or y2 < y1");
-  // Clipped to the frame in double before any int conversion: a box reaching outside the frame
-  // hides what it covers of it, whatever its numbers. One wholly outside covers nothing.
-  const double ix1 = std::max(std::floor(x1), 0.0), iy1 = std::max(std::floor(y1), 0.0);
-  const double ix2 = std::min(std::ceil(x2), frame.width - 1.0);
-  const double iy2 = std::min(std::ceil(y2), frame.height - 1.0);
-  if (ix1 <= ix2 && iy1 <= iy2)
-    det.box = cv::Rect(int(ix1), int(iy1), int(ix2 - ix1) + 1, int(iy2 - iy1) + 1);  // inclusive
+  det.box = clip_inclusive_box(x1, y1, x2, y2, frame);
   return det;
 }
 
@@ -219,6 +213,17 @@ class FileDetector final : public Detector {
 namespace {
 Result<FrameDetections> parse_line(const std::string& line, int line_no);
 }  // namespace
+
+cv::Rect clip_inclusive_box(double x1, double y1, double x2, double y2, cv::Size frame) {
+  // A box reaching outside the frame hides what it covers of it, whatever its numbers; one wholly
+  // outside covers nothing. NaN compares false everywhere below and so covers nothing either.
+  const double ix1 = std::max(std::floor(x1), 0.0), iy1 = std::max(std::floor(y1), 0.0);
+  const double ix2 = std::min(std::ceil(x2), frame.width - 1.0);
+  const double iy2 = std::min(std::ceil(y2), frame.height - 1.0);
+  if (ix1 <= ix2 && iy1 <= iy2)
+    return cv::Rect(int(ix1), int(iy1), int(ix2 - ix1) + 1, int(iy2 - iy1) + 1);  // inclusive
+  return {};
+}
 
 Result<FrameDetections> parse_detections_line(const std::string& line, int line_no) {
   // Every access below is checked first; this catch is for what a check may have missed (a JSON

@@ -27,15 +27,22 @@ void make_input(const TempDir& d) {
          "\"box\": [4, 4, 20, 30]}]}\n";
 }
 
-TEST(VadRun, WholeVideoWritesItsReportsAndCountsSnippets) {
+// The input above, and a run of it into out/ with the detections file.
+struct Input {
   TempDir d;
-  make_input(d);
   VadRunOptions run;
-  run.input = (d / "v.mp4").string();
-  run.out_dir = d / "out";
   EngineOptions engine;
-  engine.detections_file = d / "det.jsonl";
-  auto r = run_vad(run, engine, ScorerOptions{});
+  Input() {
+    make_input(d);
+    run.input = (d / "v.mp4").string();
+    run.out_dir = d / "out";
+    engine.detections_file = d / "det.jsonl";
+  }
+};
+
+TEST(VadRun, WholeVideoWritesItsReportsAndCountsSnippets) {
+  Input in;
+  auto r = run_vad(in.run, in.engine, ScorerOptions{});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_FALSE(r->streaming);
   EXPECT_EQ(r->frames, 40);
@@ -51,13 +58,10 @@ TEST(VadRun, WholeVideoWritesItsReportsAndCountsSnippets) {
 }
 
 TEST(VadRun, AStoppedWholeVideoRunWritesNothing) {
-  TempDir d;
-  make_input(d);
-  VadRunOptions run;
-  run.input = (d / "v.mp4").string();
-  run.out_dir = d / "out";
-  EngineOptions engine;
-  engine.detections_file = d / "det.jsonl";
+  Input in;
+  const TempDir& d = in.d;
+  const VadRunOptions& run = in.run;
+  const EngineOptions& engine = in.engine;
   long long seen = 0;
   VadRunCallbacks cb;
   cb.progress = [&](long long done) { seen = done; };
@@ -73,7 +77,8 @@ TEST(VadRun, AnImageIsRefusedBeforeAnythingOpens) {
   ASSERT_TRUE(write_image(d / "p.png", test::textured_frame({32, 24})));
   VadRunOptions run;
   run.input = (d / "p.png").string();
-  auto r = run_vad(run, EngineOptions{}, ScorerOptions{});
+  const EngineOptions engine;
+  auto r = run_vad(run, engine, ScorerOptions{});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("not an image"), std::string::npos) << r.error().message;
 }

@@ -12,10 +12,10 @@
 #include <set>
 #include <vector>
 
-#include "la3d/detect/detector.hpp"
-#include "la3d/io/io.hpp"
 #include "la3d/core/result.hpp"
 #include "la3d/core/types.hpp"
+#include "la3d/detect/detector.hpp"
+#include "la3d/io/io.hpp"
 
 namespace la3d {
 
@@ -38,6 +38,11 @@ std::string format_detections_line(const FrameDetections& record);
 // no objects.
 Result<std::unique_ptr<Detector>> open_detections_file(const std::filesystem::path& path,
                                                        const DetectOptions& options);
+
+// A box given as inclusive corners (x1, y1, x2, y2), in any numbers, clipped to the frame in double
+// before any int conversion: what it covers of the frame, empty when it covers nothing. The one
+// rule for boxes from outside (detections files, Python).
+cv::Rect clip_inclusive_box(double x1, double y1, double x2, double y2, cv::Size frame);
 
 // Writes what was used, one line per frame, to a temporary file renamed into place by finish().
 class DetectionsWriter {
