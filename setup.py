@@ -1,7 +1,7 @@
 """Builds the Python package with the project's CMake: `pip install . --no-build-isolation`.
 
-setuptools (Debian's python3-setuptools) only drives CMake here; CMake builds libla3d and the
-pybind11 module exactly as `make` does. The package gets its own copy of libla3d beside the module
+setuptools (Debian's python3-setuptools) only drives CMake here; CMake builds the la3d libraries and the
+pybind11 module exactly as `make` does. The package gets its own copy of the la3d libraries beside the module
 (the module finds it through RPATH $ORIGIN), so it keeps working when the build folder is gone.
 LA3D_BUILD_DIR reuses an existing build folder (the tests do, to install in seconds).
 """
@@ -29,11 +29,13 @@ class CMakeBuild(build_ext):
         os.makedirs(dest, exist_ok=True)
         for f in os.listdir(package):
             shutil.copy2(os.path.join(package, f), dest)
-        # libla3d itself, under the name the module was linked against (its soname).
-        soname = subprocess.check_output(
-            ["sh", "-c", f"readelf -d {glob.glob(os.path.join(package, '_la3d*.so'))[0]} | "
-                         "sed -n 's/.*NEEDED.*\\[\\(libla3d[^]]*\\)\\].*/\\1/p'"], text=True).strip()
-        shutil.copy2(os.path.realpath(os.path.join(build, soname)), os.path.join(dest, soname))
+        # The la3d module libraries (libla3d_core, ...), each under its soname, the name the
+        # module and the other libraries look for; they find each other through RPATH $ORIGIN.
+        for lib in glob.glob(os.path.join(build, "libla3d_*.so")):
+            soname = subprocess.check_output(
+                ["sh", "-c", f"readelf -d {lib} | sed -n 's/.*SONAME.*\\[\\(.*\\)\\].*/\\1/p'"],
+                text=True).strip()
+            shutil.copy2(os.path.realpath(lib), os.path.join(dest, soname))
 
 
 setup(packages=["la3d"], package_dir={"la3d": "python/la3d"},

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "la3d/core/benchmark.hpp"
+#include "la3d/engine/benchmark.hpp"
 #include "scorer_args.hpp"
 
 namespace la3d::cli {

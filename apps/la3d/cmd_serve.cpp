@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "la3d/core/live_session.hpp"
+#include "la3d/engine/live_session.hpp"
 #include "la3d/server/dashboard.hpp"
 #include "scorer_args.hpp"
 

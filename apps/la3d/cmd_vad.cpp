@@ -8,7 +8,7 @@
 
 #include "commands.hpp"
 #include "la3d/io/io.hpp"
-#include "la3d/vad/vad_run.hpp"
+#include "la3d/engine/vad_run.hpp"
 #include "progress.hpp"
 #include "scorer_args.hpp"
 

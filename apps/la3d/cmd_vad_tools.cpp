@@ -6,7 +6,7 @@
 
 #include "commands.hpp"
 #include "la3d/io/io.hpp"
-#include "la3d/vad/vad_tools.hpp"
+#include "la3d/engine/vad_tools.hpp"
 #include "progress.hpp"
 
 namespace la3d::cli {

@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "engine_args.hpp"
-#include "la3d/core/anonymize_run.hpp"
+#include "la3d/engine/anonymize_run.hpp"
 #include "la3d/privacy/privacy.hpp"
-#include "la3d/vad/vad_run.hpp"
+#include "la3d/engine/vad_run.hpp"
 #include "la3d/vad/vad_scorer.hpp"
 
 namespace la3d::cli {

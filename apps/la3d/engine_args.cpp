@@ -7,7 +7,7 @@
 #include "la3d/detect/detections_file.hpp"
 #include "la3d/detect/tracker.hpp"
 #include "la3d/models/models.hpp"
-#include "la3d/privacy/privacy_floor.hpp"
+#include "la3d/engine/privacy_floor.hpp"
 
 namespace la3d::cli {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "la3d/core/engine.hpp"
+#include "la3d/engine/engine.hpp"
 
 namespace la3d::cli {
 

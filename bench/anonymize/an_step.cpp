@@ -13,7 +13,7 @@
 
 #include "la3d/anonymize/anonymizer.hpp"
 #include "la3d/anonymize/instances.hpp"
-#include "la3d/core/pipeline.hpp"
+#include "la3d/engine/pipeline.hpp"
 
 namespace fs = std::filesystem;
 

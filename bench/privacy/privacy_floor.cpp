@@ -1,11 +1,11 @@
-// Measures the privacy floor (include/la3d/privacy/privacy_floor.hpp): for each AN method and each of its
+// Measures the privacy floor (include/la3d/engine/privacy_floor.hpp): for each AN method and each of its
 // settings, the worst recoverable PSNR over the reference people of vtest frame 100 at 320x240,
 // with the setting swept and every other one at its floor value. A floor value is right when its
 // row stays below kLeakPsnrDb and the next weaker value does not. Usage: privacy_floor [VTEST]
 #include <fmt/format.h>
 
 #include <functional>
-#include "la3d/privacy/privacy_floor.hpp"
+#include "la3d/engine/privacy_floor.hpp"
 
 using namespace la3d;
 

@@ -5,7 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "la3d/vad/motion_head.hpp"
-#include "la3d/core/pipeline.hpp"
+#include "la3d/engine/pipeline.hpp"
 #include "la3d/vad/vad.hpp"
 #include "la3d/vad/vad_encoder.hpp"
 #include "la3d/vad/vad_weights.hpp"

@@ -3,7 +3,7 @@
 // file, byte for byte, as `la3d anonymize IN -o OUT --method METHOD --detections DETECTIONS.jsonl`.
 #include <iostream>
 
-#include "la3d/core/engine.hpp"
+#include "la3d/engine/engine.hpp"
 #include "la3d/io/io.hpp"
 
 int main(int argc, char** argv) {

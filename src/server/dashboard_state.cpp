@@ -4,8 +4,8 @@
 #include <ctime>
 
 #include "la3d/server/dashboard.hpp"
-#include "la3d/core/pipeline.hpp"
-#include "la3d/privacy/privacy_floor.hpp"
+#include "la3d/engine/pipeline.hpp"
+#include "la3d/engine/privacy_floor.hpp"
 
 namespace la3d {
 namespace {

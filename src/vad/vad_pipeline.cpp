@@ -1,6 +1,6 @@
 #include "la3d/vad/vad_pipeline.hpp"
 
-#include "la3d/core/pipeline.hpp"
+#include "la3d/core/stats.hpp"
 
 #include <chrono>
 #include <cmath>

@@ -3,7 +3,7 @@
 #include <functional>
 #include <opencv2/imgproc.hpp>
 
-#include "la3d/core/pipeline.hpp"
+#include "la3d/engine/pipeline.hpp"
 #include "la3d/detect/tracker.hpp"
 #include "test_util.hpp"
 

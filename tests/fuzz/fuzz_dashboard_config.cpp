@@ -5,7 +5,7 @@
 #include <string>
 
 #include "la3d/server/dashboard.hpp"
-#include "la3d/privacy/privacy_floor.hpp"
+#include "la3d/engine/privacy_floor.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto body = nlohmann::json::parse(reinterpret_cast<const char*>(data),

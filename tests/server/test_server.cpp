@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "la3d/server/dashboard.hpp"
-#include "la3d/core/pipeline.hpp"
+#include "la3d/engine/pipeline.hpp"
 #include "test_util.hpp"
 
 namespace la3d {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "la3d/detect/detector.hpp"
-#include "la3d/core/pipeline.hpp"
+#include "la3d/engine/pipeline.hpp"
 #include "la3d/core/result.hpp"
 
 namespace la3d {

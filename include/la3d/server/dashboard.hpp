@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "la3d/anonymize/anonymizer.hpp"
-#include "la3d/core/live_session.hpp"
+#include "la3d/engine/live_session.hpp"
 #include "la3d/core/result.hpp"
 
 namespace la3d {

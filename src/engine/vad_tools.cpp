@@ -1,6 +1,6 @@
 // score_features, extract_features, evaluate_scores: the array tools behind `la3d score`,
 // `la3d features` and `la3d eval`.
-#include "la3d/vad/vad_tools.hpp"
+#include "la3d/engine/vad_tools.hpp"
 
 #include <fmt/format.h>
 

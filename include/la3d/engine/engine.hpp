@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "la3d/core/pipeline.hpp"
+#include "la3d/engine/pipeline.hpp"
 #include "la3d/core/result.hpp"
 #include "la3d/detect/detector.hpp"
 #include "la3d/models/models.hpp"

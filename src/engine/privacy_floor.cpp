@@ -1,4 +1,4 @@
-#include "la3d/privacy/privacy_floor.hpp"
+#include "la3d/engine/privacy_floor.hpp"
 
 #include <fmt/format.h>
 #include <cmath>

@@ -3,7 +3,7 @@
 #include <opencv2/imgproc.hpp>
 #include <set>
 
-#include "la3d/core/pipeline.hpp"
+#include "la3d/engine/pipeline.hpp"
 #include "test_util.hpp"
 
 namespace la3d {

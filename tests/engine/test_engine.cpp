@@ -7,10 +7,10 @@
 #include <opencv2/imgproc.hpp>
 
 #include "la3d/core/coco.hpp"
-#include "la3d/core/anonymize_run.hpp"
-#include "la3d/core/engine.hpp"
+#include "la3d/engine/anonymize_run.hpp"
+#include "la3d/engine/engine.hpp"
 #include "la3d/io/io.hpp"
-#include "la3d/core/live_session.hpp"
+#include "la3d/engine/live_session.hpp"
 #include "la3d/vad/vad_scorer.hpp"
 #include "test_util.hpp"
 

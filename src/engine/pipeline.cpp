@@ -1,6 +1,6 @@
-#include "la3d/core/pipeline.hpp"
+#include "la3d/engine/pipeline.hpp"
 
-#include "la3d/privacy/privacy_floor.hpp"
+#include "la3d/engine/privacy_floor.hpp"
 
 #include <chrono>
 #include <optional>

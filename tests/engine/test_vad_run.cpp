@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "la3d/io/io.hpp"
-#include "la3d/vad/vad_run.hpp"
+#include "la3d/engine/vad_run.hpp"
 #include "test_util.hpp"
 
 namespace la3d {

@@ -1,13 +1,13 @@
 // Assembles the engine from EngineOptions: the one place that decides how detector, tiles,
 // segmentation, tracking and the motion guard stack, and which settings are refused.
-#include "la3d/core/engine.hpp"
+#include "la3d/engine/engine.hpp"
 
 #include <opencv2/core/utility.hpp>
 
 #include "la3d/core/coco.hpp"
 #include "la3d/detect/detections_file.hpp"
 #include "la3d/detect/tracker.hpp"
-#include "la3d/privacy/privacy_floor.hpp"
+#include "la3d/engine/privacy_floor.hpp"
 
 namespace la3d {
 namespace {

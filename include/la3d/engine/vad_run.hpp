@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "la3d/core/engine.hpp"
+#include "la3d/engine/engine.hpp"
 #include "la3d/vad/vad_scorer.hpp"
 
 namespace la3d {

@@ -1,6 +1,6 @@
 // The AN -> VAD run on one input: pass 1 anonymizes and scores (and writes the frames), pass 2
 // (whole-video runs) overlays every frame's score, then the reports are written.
-#include "la3d/vad/vad_run.hpp"
+#include "la3d/engine/vad_run.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 // The anonymize run: plan the jobs and their outputs, then images and videos through one engine,
 // every output committed together at the end.
-#include "la3d/core/anonymize_run.hpp"
+#include "la3d/engine/anonymize_run.hpp"
 
 #include <fmt/format.h>
 

@@ -15,8 +15,8 @@ std::string bytes_of(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
-// A program linking this build's libla3d is compiled as this build was (the sanitizer build's
-// instrumented library needs an instrumented program); empty in a normal build.
+// A program linking this build's la3d libraries is compiled as this build was (the sanitizer
+// build's instrumented library needs an instrumented program); empty in a normal build.
 const std::string kFlags = LA3D_CXX_FLAGS;
 const std::string kLinkFlags = LA3D_EXE_LINKER_FLAGS;
 
@@ -25,7 +25,7 @@ TEST(Sdk, ExampleBuildsAgainstAnInstallAndMatchesTheCli) {
   const fs::path prefix = d / "prefix";
   auto r = run("cmake --install " + quote(LA3D_BUILD_DIR) + " --prefix " + quote(prefix));
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  for (const char* f : {"include/la3d/core/engine.hpp", "lib/cmake/la3d/la3dConfig.cmake",
+  for (const char* f : {"include/la3d/engine/engine.hpp", "lib/cmake/la3d/la3dConfig.cmake",
                         "lib/cmake/la3d/la3dConfigVersion.cmake", "lib/pkgconfig/la3d.pc"})
     EXPECT_TRUE(fs::exists(prefix / f)) << f;
 
@@ -61,6 +61,44 @@ TEST(Sdk, ExampleBuildsAgainstAnInstallAndMatchesTheCli) {
     EXPECT_TRUE(ex == cli) << method << ": the example's output differs from la3d anonymize's";
     EXPECT_NE(ex, bytes_of(photo)) << method << ": nothing was hidden";
   }
+  // hide_boxes links two modules (la3d::anonymize, la3d::io) and gets exactly those and core:
+  // none of the detector, model, VAD or engine libraries.
+  r = run("readelf -d " + quote(build / "hide_boxes"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const char* lib : {"libla3d_anonymize.so", "libla3d_io.so"})
+    EXPECT_NE(r.out.find(lib), std::string::npos) << lib << " missing:\n" << r.out;
+  for (const char* lib : {"libla3d_detect", "libla3d_models", "libla3d_vad", "libla3d_engine",
+                          "libla3d_privacy", "libtorch", "libonnx"})
+    EXPECT_EQ(r.out.find(lib), std::string::npos) << lib << " linked:\n" << r.out;
+  r = run("ldd " + quote(build / "hide_boxes"));
+  EXPECT_EQ(r.out.find("libla3d_detect"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("libla3d_core"), std::string::npos) << r.out;
+  for (const std::string method : {"blur", "adaptive_max_pixelization"}) {
+    const fs::path a = d / (method + "_boxes.png"), b = d / (method + "_cli.png");
+    r = run(quote(build / "hide_boxes") + " " + quote(photo) + " " + quote(a) + " " + method +
+            " 10,10,59,99 90,30,139,109");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("2 hidden"), std::string::npos) << r.out;
+    r = run(quote(prefix / "bin" / "la3d") + " anonymize " + quote(photo) + " -o " + quote(b) +
+            " --method " + method + " --detections " + quote(d / "det.jsonl"));
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    const std::string boxes = bytes_of(a);
+    ASSERT_FALSE(boxes.empty());
+    EXPECT_TRUE(boxes == bytes_of(b)) << method << ": hide_boxes differs from la3d anonymize";
+  }
+
+  // Each module is a component: a missing one fails find_package.
+  {
+    fs::create_directories(d / "missing");
+    std::ofstream f(d / "missing" / "CMakeLists.txt");
+    f << "cmake_minimum_required(VERSION 3.25)\nproject(m LANGUAGES CXX)\n"
+         "find_package(la3d CONFIG REQUIRED COMPONENTS anonymize nosuchmodule)\n";
+  }
+  r = run("cmake -S " + quote(d / "missing") + " -B " + quote(d / "missing" / "b") +
+          " -DCMAKE_PREFIX_PATH=" + quote(prefix));
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("nosuchmodule"), std::string::npos) << r.out;
+
   // The example fails closed on a bad method, writing nothing.
   r = run(quote(build / "anonymize_image") + " " + quote(photo) + " " + quote(d / "x.png") +
           " nonsense");

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "la3d/core/engine.hpp"
+#include "la3d/engine/engine.hpp"
 #include "la3d/vad/vad_scorer.hpp"
 
 namespace la3d {

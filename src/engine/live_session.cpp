@@ -1,7 +1,7 @@
 // The live loop. It drives FramePipeline itself rather than run_stream: the side-by-side view
 // needs each frame's raw copy next to its report, which run_stream (by design) never hands out,
 // and live sources want one frame at a time with no queue adding latency.
-#include "la3d/core/live_session.hpp"
+#include "la3d/engine/live_session.hpp"
 
 #include <chrono>
 #include <thread>

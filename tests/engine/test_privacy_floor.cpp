@@ -6,7 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "la3d/core/coco.hpp"
-#include "la3d/privacy/privacy_floor.hpp"
+#include "la3d/engine/privacy_floor.hpp"
 #include "test_util.hpp"
 
 namespace la3d {

@@ -1,5 +1,5 @@
 // benchmark_engine: one run of the chain with every stage timed per frame.
-#include "la3d/core/benchmark.hpp"
+#include "la3d/engine/benchmark.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
