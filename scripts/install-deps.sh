@@ -15,6 +15,7 @@ packages=(
   clang libclang-rt-14-dev
   python3-opencv python3-numpy pybind11-dev python3-pybind11 python3-pytest
   python3-venv python3-pip python3-setuptools
+  python3-distributed jupyter-nbconvert python3-ipykernel python3-matplotlib
   help2man
 )
 

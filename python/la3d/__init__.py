@@ -6,6 +6,7 @@ bool array or None}, with inclusive pixel corners.
 """
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Union
@@ -15,7 +16,8 @@ import numpy as np
 from . import _la3d
 
 __version__: str = _la3d.__version__
-__all__ = ["Detection", "Detector", "Anonymizer", "Engine", "methods", "__version__"]
+__all__ = ["Detection", "Detector", "Anonymizer", "Engine", "methods", "read_video", "vad",
+           "privacy", "models", "__version__"]
 
 
 @dataclass
@@ -66,6 +68,13 @@ def _warn_if_no_an(method: str) -> None:
 def methods() -> list[str]:
     """The ten AN methods' names, in the paper's order."""
     return [name for name, _, _ in _la3d.methods()]
+
+
+def read_video(path) -> Iterator[np.ndarray]:
+    """Every frame of a video file or URL, HxWx3 uint8 BGR, decoded by la3d's reader."""
+    reader = _la3d.VideoReader(os.fspath(path))
+    while (frame := reader.read()) is not None:
+        yield frame
 
 
 class Detector:
@@ -140,22 +149,13 @@ class Engine:
         """A new, unrelated sequence starts (next video or image): tracks are forgotten."""
         self._impl.start_sequence(fps)
 
-    def stream(self, path: str) -> Iterator[tuple[np.ndarray, list[Detection]]]:
-        """Every frame of a video, anonymized, with its detections."""
-        import cv2  # Debian's python3-opencv; only this method needs it
-
-        cap = cv2.VideoCapture(path)
-        if not cap.isOpened():
-            raise FileNotFoundError(f"cannot open video {path}")
-        try:
-            self.start_sequence(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-            while True:
-                ok, frame = cap.read()
-                if not ok:
-                    break
-                yield self.process(frame)
-        finally:
-            cap.release()
+    def stream(self, path) -> Iterator[tuple[np.ndarray, list[Detection]]]:
+        """Every frame of a video (or URL), anonymized, with its detections; decoded by la3d's own
+        reader, as `la3d anonymize` reads it. A new sequence starts (tracks are forgotten)."""
+        reader = _la3d.VideoReader(os.fspath(path))
+        self.start_sequence(reader.fps)
+        while (frame := reader.read()) is not None:
+            yield self.process(frame)
 
     def anonymize_file(self, src: str, dst: str, overwrite: bool = False) -> dict:
         """`la3d anonymize SRC -o DST` with this engine's options; returns the run's summary."""
@@ -163,3 +163,6 @@ class Engine:
 
     def __repr__(self) -> str:
         return f"la3d.Engine(method={self.method!r})"
+
+
+from . import models, privacy, vad  # noqa: E402 (they use _la3d, imported above)

@@ -9,11 +9,15 @@
 #include <filesystem>
 #include <mutex>
 
-#include "la3d/core/anonymize_run.hpp"
 #include "la3d/core/coco.hpp"
-#include "la3d/core/engine.hpp"
 #include "la3d/detect/detections_file.hpp"
+#include "la3d/engine/anonymize_run.hpp"
+#include "la3d/engine/engine.hpp"
+#include "la3d/engine/vad_run.hpp"
+#include "la3d/io/io.hpp"
 #include "la3d/models/models.hpp"
+#include "la3d/privacy/measure_privacy.hpp"
+#include "la3d/vad/vad_scorer.hpp"
 #include "la3d/version.hpp"
 
 namespace py = pybind11;
@@ -197,7 +201,8 @@ EngineOptions engine_options(const py::dict& kw) {
 [[noreturn]] void raise_build(const Error& e) {
   const std::string& m = e.message;
   if (m.find("model is needed") != std::string::npos || m.find("not found") != std::string::npos ||
-      m.find("No such file") != std::string::npos)
+      m.find("No such file") != std::string::npos ||
+      m.find("no models installed") != std::string::npos)
     throw py::error_already_set([&] {
       PyErr_SetString(PyExc_FileNotFoundError, m.c_str());
       return py::error_already_set();
@@ -341,6 +346,226 @@ class PyEngine {
   std::mutex mutex_;
 };
 
+// A video file (or URL) decoded by the library's reader, as `la3d anonymize` reads it.
+class PyVideoReader {
+ public:
+  explicit PyVideoReader(const std::string& spec) {
+    auto s = VideoSource::open(spec);
+    if (!s) raise_build(s.error());
+    source_ = std::move(s.value());
+  }
+  // The next frame, or None at the end.
+  py::object read() {
+    cv::Mat frame;
+    Result<bool> r = make_error("not run");
+    {
+      py::gil_scoped_release release;
+      r = guarded("reading a frame", [&] { return source_->read(frame); });
+    }
+    if (!r) throw std::runtime_error(r.error().message);
+    if (!r.value()) return py::none();
+    return copy_of(frame);
+  }
+  double fps() const { return source_->fps().value(); }
+  py::tuple size() const { return py::make_tuple(source_->size().width, source_->size().height); }
+  long long frame_count() const { return source_->frame_count(); }
+
+ private:
+  std::unique_ptr<VideoSource> source_;
+};
+
+// ScorerOptions from keyword arguments (the package fills the CLI's defaults it documents).
+ScorerOptions scorer_options(const py::dict& kw, int* window = nullptr) {
+  ScorerOptions o;
+  for (const auto& [k, v] : kw) {
+    const std::string key = py::str(k);
+    if (key == "head")
+      o.head = v.cast<std::string>();
+    else if (key == "dataset")
+      o.dataset = v.cast<std::string>();
+    else if (key == "encoder")
+      o.encoder = v.cast<std::string>();
+    else if (key == "weights")
+      o.weights = v.cast<std::string>();
+    else if (key == "encoder_weights")
+      o.encoder_weights = v.cast<std::string>();
+    else if (key == "formula_weights")
+      o.formula_weights = v.cast<bool>();
+    else if (key == "alert_threshold")
+      o.alert_threshold = v.cast<double>();
+    else if (key == "threads")
+      o.threads = v.cast<int>();
+    else if (key == "model_dir")
+      o.model_dir = v.cast<std::string>();
+    else if (key == "window" && window)
+      *window = v.cast<int>();
+    else
+      throw py::value_error("unknown VAD option '" + key + "'");
+  }
+  if (window && *window < 1) throw py::value_error("window must be at least 1 snippet");
+  return o;
+}
+
+py::dict snippet_dict(const SnippetScore& s) {
+  py::dict d;
+  d["snippet"] = s.snippet;
+  d["first_frame"] = s.first_frame;
+  d["last_frame"] = s.last_frame;
+  d["score"] = s.score;
+  d["alert"] = s.alert;
+  return d;
+}
+
+// Streaming VAD over frames the caller gives (anonymized ones: the caller's engine made them).
+class PyVadScorer {
+ public:
+  explicit PyVadScorer(const py::dict& kw) {
+    int window = 8;
+    ScorerOptions o = scorer_options(kw, &window);
+    auto s = make_scorer(o);
+    if (!s) raise_build(s.error());
+    name_ = s.value()->name();
+    scorer_ = std::make_unique<StreamingScorer>(std::move(s.value()), window, o.alert_threshold);
+  }
+  py::object add(Frame frame) {
+    cv::Mat in = as_mat(frame).clone();
+    Result<std::optional<SnippetScore>> r = make_error("not run");
+    {
+      py::gil_scoped_release release;
+      std::lock_guard lock(mutex_);
+      r = guarded("scoring a frame", [&] { return scorer_->add_frame(in); });
+    }
+    if (!r) throw std::runtime_error(r.error().message);
+    if (!r.value()) return py::none();
+    return snippet_dict(*r.value());
+  }
+  std::vector<float> scores() {
+    std::lock_guard lock(mutex_);
+    return scorer_->scores();
+  }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::unique_ptr<StreamingScorer> scorer_;
+  std::string name_;
+  std::mutex mutex_;
+};
+
+// `la3d vad INPUT`: the engine, then the scorer, outputs written to out_dir.
+py::dict run_vad_py(const std::string& input, const py::dict& run_kw, const py::dict& engine_kw,
+                    const py::dict& scorer_kw) {
+  VadRunOptions run;
+  run.input = input;
+  for (const auto& [k, v] : run_kw) {
+    const std::string key = py::str(k);
+    if (key == "out_dir")
+      run.out_dir = v.cast<std::string>();
+    else if (key == "stream")
+      run.stream = v.cast<bool>();
+    else if (key == "window")
+      run.window = v.cast<int>();
+    else if (key == "smooth")
+      run.smooth = v.cast<std::string>();
+    else if (key == "write_video")
+      run.write_video = v.cast<bool>();
+    else if (key == "codec")
+      run.codec = v.cast<std::string>();
+    else if (key == "crf")
+      run.crf = v.cast<int>();
+    else if (key == "fps")
+      run.fps = v.cast<double>();
+    else
+      throw py::value_error("unknown VAD run option '" + key + "'");
+  }
+  const EngineOptions engine = engine_options(engine_kw);
+  const ScorerOptions scorer = scorer_options(scorer_kw);
+  Result<VadRunResult> r = make_error("not run");
+  {
+    py::gil_scoped_release release;
+    r = run_vad(run, engine, scorer);
+  }
+  if (!r) raise_build(r.error());
+  py::dict d;
+  d["scorer"] = r->scorer;
+  d["frames"] = r->frames;
+  d["snippets"] = r->snippets;
+  d["segments"] = r->segments;
+  d["wall_s"] = r->wall_s;
+  d["real_time_factor"] = r->real_time_factor;
+  py::list written;
+  for (const auto& p : r->written) written.append(p.string());
+  d["written"] = written;
+  return d;
+}
+
+// `la3d privacy INPUTS`: the report as JSON text (the package parses it).
+std::string measure_privacy_py(const std::vector<std::string>& inputs, const py::dict& kw,
+                               const py::dict& engine_kw) {
+  MeasurePrivacyOptions o;
+  o.inputs = inputs;
+  for (const auto& [k, v] : kw) {
+    const std::string key = py::str(k);
+    if (key == "methods") {
+      for (const auto& name : v.cast<std::vector<std::string>>()) {
+        auto m = parse_method(name);
+        if (!m) raise_setting(m.error());
+        o.methods.push_back(m.value());
+      }
+    } else if (key == "every")
+      o.every = v.cast<int>();
+    else if (key == "anonymized")
+      o.anonymized = v.cast<std::string>();
+    else if (key == "ground_truth")
+      o.ground_truth = v.cast<std::string>();
+    else if (key == "json")
+      o.json = v.cast<std::string>();
+    else if (key == "report")
+      o.report = v.cast<std::string>();
+    else if (key == "model_dir")
+      o.model_dir = v.cast<std::string>();
+    else if (key == "face_threshold")
+      o.attack.face_threshold = v.cast<float>();
+    else if (key == "person_threshold")
+      o.attack.person_threshold = v.cast<float>();
+    else if (key == "reid_model")
+      o.attack.reid_model = v.cast<std::string>();
+    else
+      throw py::value_error("unknown privacy option '" + key + "'");
+  }
+  const EngineOptions engine = engine_options(engine_kw);
+  Result<PrivacyReport> r = make_error("not run");
+  {
+    py::gil_scoped_release release;
+    r = measure_privacy(o, engine);
+  }
+  if (!r) raise_build(r.error());
+  return r->to_json().dump();
+}
+
+py::dict model_dict(const InstalledModel& m) {
+  py::dict d;
+  d["name"] = m.name;
+  d["task"] = m.task;
+  d["classes"] = m.classes;
+  d["onnx"] = m.onnx.string();
+  d["input_shape"] = m.input_shape;
+  d["sha256"] = m.sha256;
+  return d;
+}
+
+py::list models_py(const std::string& dir, bool install) {
+  Result<std::vector<InstalledModel>> r = make_error("not run");
+  {
+    py::gil_scoped_release release;
+    bool changed = false;
+    r = install ? install_models(dir, changed) : installed_models(dir);
+  }
+  if (!r) raise_build(r.error());
+  py::list out;
+  for (const auto& m : r.value()) out.append(model_dict(m));
+  return out;
+}
+
 }  // namespace
 }  // namespace la3d::python
 
@@ -374,4 +599,18 @@ PYBIND11_MODULE(_la3d, m) {
       .def("anonymize_file", &PyEngine::anonymize_file)
       .def_property_readonly("method", &PyEngine::method)
       .def_property_readonly("weak_settings", &PyEngine::weak);
+  py::class_<PyVideoReader>(m, "VideoReader")
+      .def(py::init<const std::string&>())
+      .def("read", &PyVideoReader::read)
+      .def_property_readonly("fps", &PyVideoReader::fps)
+      .def_property_readonly("size", &PyVideoReader::size)
+      .def_property_readonly("frame_count", &PyVideoReader::frame_count);
+  py::class_<PyVadScorer>(m, "VadScorer")
+      .def(py::init<const py::dict&>())
+      .def("add", &PyVadScorer::add)
+      .def_property_readonly("scores", &PyVadScorer::scores)
+      .def_property_readonly("name", &PyVadScorer::name);
+  m.def("run_vad", &run_vad_py);
+  m.def("measure_privacy", &measure_privacy_py);
+  m.def("models", &models_py);
 }
