@@ -92,3 +92,25 @@ def test_the_command_line_form_with_a_local_cluster(archive, tmp_path):
                         "--out-dir", str(tmp_path / "out"), str(tmp_path / "nothing-here")],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "input not found" in r.stderr
+
+
+def test_vad_over_an_archive_equals_la3d_vad(archive, tmp_path):
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        videos = [archive / "videos" / n for n in GOOD[:2]]
+        result = la3d.cluster.vad(client, videos, tmp_path / "scores", retries=0, head="motion",
+                                  method="blur", detections=str(archive / "det.jsonl"),
+                                  write_video=False)
+        assert sorted(result.done) == sorted(map(str, videos)) and result.ok
+        again = la3d.cluster.vad(client, videos, tmp_path / "scores", head="motion")
+        assert again.done == [] and len(again.skipped) == 2
+    for v in videos:
+        folder = tmp_path / "scores" / (v.name + ".vad")
+        summary = json.load(open(folder / "summary.json"))
+        ours = json.load(open(next(p for p in summary["written"] if p.endswith(".json"))))
+        subprocess.run([CLI, "vad", str(v), "--head", "motion", "--method", "blur",
+                        "--detections", str(archive / "det.jsonl"), "--no-video", "--out-dir",
+                        str(tmp_path / "cli" / v.name), "-q"], check=True, capture_output=True)
+        cli = json.load(open(next((tmp_path / "cli" / v.name).glob("*.json"))))
+        assert ours["snippet_scores"] == cli["snippet_scores"] and ours["frames"] == 20
