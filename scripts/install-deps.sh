@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libtorch-dev libopenblas0-pthread
   libcpp-httplib-dev chromium
+  libmosquitto-dev mosquitto mosquitto-clients
   clang libclang-rt-14-dev
   python3-opencv python3-numpy pybind11-dev python3-pybind11 python3-pytest
   python3-venv python3-pip python3-setuptools

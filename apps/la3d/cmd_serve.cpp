@@ -44,6 +44,7 @@ void add_serve_command(CLI::App& app, ServeArgs& a) {
       ->check(CLI::Range(10, 100))
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", a.quiet, "print nothing but errors");
+  add_mqtt_options(*cmd, a.mqtt);
   add_engine_options(*cmd, a.engine, /*weak_allowed=*/false);
 }
 
@@ -69,6 +70,9 @@ int run_serve(const ServeArgs& a) {
     scorer =
         std::make_unique<StreamingScorer>(std::move(s.value()), a.window, a.scorer.alert_threshold);
   }
+  auto mqtt = open_mqtt(a.mqtt, a.source, std::string(method_name(options->pipeline.an.method)),
+                        a.scorer.head, a.scorer.alert_threshold);
+  if (!mqtt) return fail(mqtt.error().message);
   LiveOptions lo;
   lo.source = a.source;
   lo.loop_files = !a.once;
@@ -86,19 +90,33 @@ int run_serve(const ServeArgs& a) {
   std::signal(SIGINT, on_serve_signal);
   std::signal(SIGTERM, on_serve_signal);
 
-  // Frames that could not be anonymized are dropped by the session; say so unless quiet.
+  // Frames that could not be anonymized are dropped by the session; say so unless quiet. The
+  // dashboard's frames and scores also go to MQTT when --mqtt is given.
   class Sink final : public DashboardSink {
    public:
-    Sink(DashboardState& state, int quality, bool quiet)
-        : DashboardSink(state, quality), quiet_(quiet) {}
+    Sink(DashboardState& state, int quality, bool quiet, MqttEvents* events)
+        : DashboardSink(state, quality), quiet_(quiet), events_(events) {}
+    Status frame(const cv::Mat& anonymized, const LiveFrameStats& stats, double fps) override {
+      fps_ = fps;
+      if (events_) events_->on_frame(stats, fps);
+      return DashboardSink::frame(anonymized, stats, fps);
+    }
+    void score(const SnippetScore& s, long long index, const cv::Mat& frame, double fps) override {
+      if (events_) events_->on_score(s, fps);
+      DashboardSink::score(s, index, frame, fps);
+    }
     void skipped(long long, const Error& why) override {
+      if (events_) events_->on_skipped();
       if (!quiet_) std::cerr << "la3d: frame skipped: " << why.message << "\n";
     }
+    double fps_ = 0;
 
    private:
     bool quiet_;
-  } sink(state, a.jpeg_quality, a.quiet);
+    MqttEvents* events_;
+  } sink(state, a.jpeg_quality, a.quiet, mqtt->get());
   auto frames = live.run(sink, [] { return g_stop.load(); });
+  if (mqtt.value()) mqtt.value()->finish(sink.fps_);
   server.stop();
   if (!frames) return fail(frames.error().message);
   return 0;

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "la3d/io/io.hpp"
 #include "la3d/engine/vad_run.hpp"
+#include "la3d/io/io.hpp"
 #include "progress.hpp"
 #include "scorer_args.hpp"
 
@@ -51,6 +51,7 @@ void add_vad_command(CLI::App& app, VadArgs& a) {
   cmd->add_option("--codec", a.run.codec, "video encoder");
   cmd->add_option("--crf", a.run.crf, "x264 quality")->capture_default_str();
   cmd->add_flag("-q,--quiet", a.quiet, "no progress or summary");
+  add_mqtt_options(*cmd, a.mqtt);
   add_engine_options(*cmd, a.engine);
 }
 
@@ -84,7 +85,24 @@ int run_vad(const VadArgs& args) {
   cb.stop = [] { return g_stop.load(); };
   std::signal(SIGINT, on_vad_interrupt);
   cb.weak_settings = [](const std::vector<std::string>& weak) { warn_weak(weak); };
+  // Events on MQTT: a streaming run's segments and scores as they happen.
+  if (!args.mqtt.url.empty() && !stream)
+    return fail("--mqtt publishes as scores arrive: it needs --stream (or a live source)");
+  auto mqtt = open_mqtt(args.mqtt, run.input, std::string(method_name(engine->pipeline.an.method)),
+                        scorer.head, scorer.alert_threshold);
+  if (!mqtt) return fail(mqtt.error().message);
+  double source_fps = 0;
+  if (MqttEvents* events = mqtt->get()) {
+    cb.snippet_scored = [print = cb.snippet_scored, events, &source_fps](const SnippetScore& s,
+                                                                         double fps) {
+      print(s, fps);
+      source_fps = fps;
+      events->on_score(s, fps);
+      events->on_progress(s.last_frame + 1, fps);
+    };
+  }
   auto r = la3d::run_vad(run, engine.value(), scorer, cb);
+  if (mqtt.value()) mqtt.value()->finish(source_fps);
   if (!r) return fail(r.error().message);
   if (!args.quiet)
     std::cerr << fmt::format(

@@ -5,9 +5,10 @@
 
 #include "engine_args.hpp"
 #include "la3d/engine/anonymize_run.hpp"
-#include "la3d/privacy/privacy.hpp"
 #include "la3d/engine/vad_run.hpp"
+#include "la3d/privacy/privacy.hpp"
 #include "la3d/vad/vad_scorer.hpp"
+#include "mqtt_args.hpp"
 
 namespace la3d::cli {
 
@@ -46,6 +47,7 @@ int run_models(const ModelsArgs& args);
 
 struct VadArgs {
   EngineArgs engine;
+  MqttArgs mqtt;      // --stream: events on MQTT
   VadRunOptions run;  // input, outputs, streaming, bound directly
   ScorerOptions scorer;
   bool no_video = false;  // run.write_video, negated
@@ -81,6 +83,7 @@ int run_vad_tool(const VadToolArgs& args);
 
 struct ServeArgs {
   EngineArgs engine;
+  MqttArgs mqtt;
   std::string source, bind = "127.0.0.1", token;
   std::vector<std::string> allowed_hosts;  // --allowed-host
   int port = 8080;
