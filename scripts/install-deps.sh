@@ -13,6 +13,8 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libcpp-httplib-dev chromium
   libmosquitto-dev mosquitto mosquitto-clients
+  libgstrtspserver-1.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
   clang libclang-rt-14-dev
   python3-opencv python3-numpy pybind11-dev python3-pybind11 python3-pytest
   python3-venv python3-pip python3-setuptools

@@ -9,6 +9,9 @@
 #include "commands.hpp"
 #include "la3d/engine/live_session.hpp"
 #include "la3d/server/dashboard.hpp"
+#ifdef LA3D_WITH_RTSP
+#include "la3d/server/rtsp.hpp"
+#endif
 #include "scorer_args.hpp"
 
 namespace la3d::cli {
@@ -42,6 +45,13 @@ void add_serve_command(CLI::App& app, ServeArgs& a) {
   cmd->add_flag("--once", a.once, "stop at the end of a video file (default: play it in a loop)");
   cmd->add_option("--jpeg-quality", a.jpeg_quality, "quality of the streamed frames")
       ->check(CLI::Range(10, 100))
+      ->capture_default_str();
+  cmd->add_option("--rtsp-port", a.rtsp_port,
+                  "also serve the anonymized stream at rtsp://BIND:PORT/NAME (H.264; 0: any free "
+                  "port; with --token, user la3d and the token as password)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--rtsp-bitrate", a.rtsp_bitrate, "RTSP H.264 bitrate, kb/s")
+      ->check(CLI::Range(100, 100000))
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", a.quiet, "print nothing but errors");
   add_mqtt_options(*cmd, a.mqtt);
@@ -80,6 +90,27 @@ int run_serve(const ServeArgs& a) {
   if (!session) return fail(session.error().message);
   LiveSession& live = *session.value();
 
+  // The camera's name: MQTT topics and the RTSP path.
+  const std::string camera = a.mqtt.camera.empty() ? camera_name_for(a.source) : a.mqtt.camera;
+#ifdef LA3D_WITH_RTSP
+  std::unique_ptr<RtspServer> rtsp;
+  if (a.rtsp_port >= 0) {
+    RtspOptions ro;
+    ro.bind = a.bind;
+    ro.port = a.rtsp_port;
+    ro.token = a.token;
+    ro.bitrate_kbps = a.rtsp_bitrate;
+    auto r = RtspServer::start(ro);
+    if (!r) return fail(r.error().message);
+    rtsp = std::move(r.value());
+    if (!a.quiet)
+      std::cerr << fmt::format("la3d: RTSP on rtsp://{}:{}/{}\n", a.bind, rtsp->port(), camera);
+  }
+#else
+  if (a.rtsp_port >= 0)
+    return fail("--rtsp-port: this la3d was built without RTSP (install libgstrtspserver-1.0-dev)");
+#endif
+
   DashboardState state(live.source_description(), live.scorer_name(), a.scorer.alert_threshold,
                        live.an());
   DashboardServer server(state, so);
@@ -90,15 +121,34 @@ int run_serve(const ServeArgs& a) {
   std::signal(SIGINT, on_serve_signal);
   std::signal(SIGTERM, on_serve_signal);
 
+  // Each anonymized frame also goes to the RTSP re-stream; its camera is added at the first
+  // frame, whose size and rate it takes.
+  std::function<Status(const cv::Mat&, double)> restream;
+#ifdef LA3D_WITH_RTSP
+  if (rtsp)
+    restream = [&rtsp, &camera, added = false](const cv::Mat& frame, double fps) mutable {
+      if (!added) {
+        if (Status s = rtsp->add_camera(camera, frame.size(), fps); !s) return s;
+        added = true;
+      }
+      return rtsp->push(camera, frame);
+    };
+#endif
   // Frames that could not be anonymized are dropped by the session; say so unless quiet. The
   // dashboard's frames and scores also go to MQTT when --mqtt is given.
   class Sink final : public DashboardSink {
    public:
-    Sink(DashboardState& state, int quality, bool quiet, MqttEvents* events)
-        : DashboardSink(state, quality), quiet_(quiet), events_(events) {}
+    Sink(DashboardState& state, int quality, bool quiet, MqttEvents* events,
+         std::function<Status(const cv::Mat&, double)> restream)
+        : DashboardSink(state, quality),
+          quiet_(quiet),
+          events_(events),
+          restream_(std::move(restream)) {}
     Status frame(const cv::Mat& anonymized, const LiveFrameStats& stats, double fps) override {
       fps_ = fps;
       if (events_) events_->on_frame(stats, fps);
+      if (restream_)
+        if (Status s = restream_(anonymized, fps); !s) return s;
       return DashboardSink::frame(anonymized, stats, fps);
     }
     void score(const SnippetScore& s, long long index, const cv::Mat& frame, double fps) override {
@@ -114,7 +164,8 @@ int run_serve(const ServeArgs& a) {
    private:
     bool quiet_;
     MqttEvents* events_;
-  } sink(state, a.jpeg_quality, a.quiet, mqtt->get());
+    std::function<Status(const cv::Mat&, double)> restream_;
+  } sink(state, a.jpeg_quality, a.quiet, mqtt->get(), restream);
   auto frames = live.run(sink, [] { return g_stop.load(); });
   if (mqtt.value()) mqtt.value()->finish(sink.fps_);
   server.stop();

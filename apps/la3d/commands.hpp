@@ -91,6 +91,8 @@ struct ServeArgs {
   int window = 8;
   bool once = false;
   int jpeg_quality = 80;
+  int rtsp_port = -1;  // -1: no RTSP re-stream
+  int rtsp_bitrate = 2000;
   bool quiet = false;
 };
 void add_serve_command(CLI::App& app, ServeArgs& args);

@@ -2,8 +2,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "la3d/server/dashboard.hpp"
 #include "la3d/core/stats.hpp"
+#include "la3d/server/dashboard.hpp"
 
 namespace la3d {
 namespace {

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <ctime>
 
-#include "la3d/server/dashboard.hpp"
 #include "la3d/engine/pipeline.hpp"
 #include "la3d/engine/privacy_floor.hpp"
+#include "la3d/server/dashboard.hpp"
 
 namespace la3d {
 namespace {

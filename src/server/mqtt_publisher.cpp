@@ -12,6 +12,7 @@
 #include <regex>
 #include <set>
 
+#include "la3d/server/camera_name.hpp"
 #include "la3d/server/mqtt.hpp"
 
 namespace la3d {
@@ -37,13 +38,6 @@ Result<MqttTarget> parse_mqtt_url(const std::string& url) {
     return make_error("the MQTT topic prefix may not hold the wildcards + or #: '" + t.prefix +
                       "'");
   return t;
-}
-
-Status validate_topic_name(const std::string& name) {
-  static const std::regex ok(R"(^[A-Za-z0-9._-]{1,64}$)");
-  if (!std::regex_match(name, ok))
-    return make_error("a camera name is 1-64 letters, digits, '.', '-' or '_', got '" + name + "'");
-  return Ok{};
 }
 
 struct MqttPublisher::Impl {
@@ -117,7 +111,7 @@ Result<std::unique_ptr<MqttPublisher>> MqttPublisher::open(const MqttOptions& o)
   return guarded("opening MQTT", [&]() -> Result<std::unique_ptr<MqttPublisher>> {
     auto target = parse_mqtt_url(o.url);
     if (!target) return target.error();
-    if (Status s = validate_topic_name(o.camera); !s) return s.error();
+    if (Status s = validate_camera_name(o.camera); !s) return s.error();
     if (!o.ca_file.empty() && !std::ifstream(o.ca_file))
       return make_error("cannot read the MQTT CA file " + o.ca_file.string());
     if (o.queue_limit < 1) return make_error("the MQTT event queue needs room for 1 event");

@@ -12,6 +12,7 @@
 #include <opencv2/videoio.hpp>
 #include <thread>
 
+#include "la3d/server/camera_name.hpp"
 #include "la3d/server/mqtt.hpp"
 #include "test_util.hpp"
 
@@ -167,8 +168,8 @@ TEST(Mqtt, UrlsAndNamesAreChecked) {
   EXPECT_EQ(t->prefix, "");
   for (const char* bad : {"http://x/y", "mqtt://", "mqtt://x:99999/p", "mqtt://x/a/#", "x"})
     EXPECT_FALSE(parse_mqtt_url(bad)) << bad;
-  EXPECT_TRUE(validate_topic_name("door-1.cam_2"));
-  for (const char* bad : {"", "a/b", "a+b", "#"}) EXPECT_FALSE(validate_topic_name(bad)) << bad;
+  EXPECT_TRUE(validate_camera_name("door-1.cam_2"));
+  for (const char* bad : {"", "a/b", "a+b", "#"}) EXPECT_FALSE(validate_camera_name(bad)) << bad;
   MqttOptions o;
   o.url = "mqtt://127.0.0.1:1/x";
   o.camera = "a/b";

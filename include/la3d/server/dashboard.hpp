@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "la3d/anonymize/anonymizer.hpp"
-#include "la3d/engine/live_session.hpp"
 #include "la3d/core/result.hpp"
+#include "la3d/engine/live_session.hpp"
 
 namespace la3d {
 

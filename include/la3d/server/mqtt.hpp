@@ -31,8 +31,6 @@ struct MqttTarget {
   bool tls = false;
 };
 Result<MqttTarget> parse_mqtt_url(const std::string& url);
-// A camera name usable as one topic level: letters, digits, '-', '_' and '.'.
-Status validate_topic_name(const std::string& name);
 
 struct MqttCounters {
   bool connected = false;

@@ -1,0 +1,208 @@
+// The RTSP re-stream read back by FFmpeg over loopback: what arrives is what was pushed (the
+// anonymized frames), a token is asked for when set, and a stalled viewer holds up nobody.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+#include <thread>
+
+#include "la3d/server/rtsp.hpp"
+#include "test_util.hpp"
+
+namespace la3d {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+bool ffmpeg_missing() {
+  return test::run("command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null").exit_code != 0;
+}
+
+// `n` frames of the stream at `url` as BGR arrays (empty when FFmpeg fails).
+std::vector<cv::Mat> read_rtsp(const std::string& url, int n, cv::Size size, const fs::path& dir) {
+  const fs::path raw = dir / ("read" + std::to_string(std::rand()) + ".raw");
+  auto r = test::run("timeout 30 ffmpeg -v error -rtsp_transport tcp -i '" + url + "' -frames:v " +
+                     std::to_string(n) + " -f rawvideo -pix_fmt bgr24 -y " + test::quote(raw));
+  std::vector<cv::Mat> frames;
+  if (r.exit_code != 0) return frames;
+  std::ifstream f(raw, std::ios::binary);
+  const size_t bytes = size_t(size.area()) * 3;
+  std::vector<char> buf(bytes);
+  while (f.read(buf.data(), std::streamsize(bytes)))
+    frames.push_back(cv::Mat(size, CV_8UC3, buf.data()).clone());
+  return frames;
+}
+
+// What a live session would push: the left half masked (black), the right half the scene.
+cv::Mat anonymized_frame(cv::Size size, int i) {
+  cv::Mat f = test::textured_frame(size, 1 + i % 5) | cv::Scalar::all(60);
+  f(cv::Rect(0, 0, size.width / 2, size.height)).setTo(cv::Scalar::all(0));
+  return f;
+}
+
+// Pushes frames at `fps` until destroyed.
+class Pusher {
+ public:
+  Pusher(RtspServer& server, std::string name, cv::Size size, double fps)
+      : thread_([&server, name, size, fps, this] {
+          for (int i = 0; !stop_; ++i) {
+            ok_ = ok_ && bool(server.push(name, anonymized_frame(size, i)));
+            std::this_thread::sleep_for(std::chrono::microseconds(int(1e6 / fps)));
+          }
+        }) {}
+  ~Pusher() {
+    stop_ = true;
+    thread_.join();
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  std::atomic<bool> stop_{false}, ok_{true};
+  std::thread thread_;
+};
+
+TEST(Rtsp, ServesWhatWasPushedAndRefusesWhatDoesNotFit) {
+  if (ffmpeg_missing()) GTEST_SKIP() << "ffmpeg is not installed";
+  test::TempDir d;
+  RtspOptions o;
+  o.port = 0;
+  auto server = RtspServer::start(o);
+  ASSERT_TRUE(server) << server.error().message;
+  const cv::Size size(160, 120);
+  ASSERT_TRUE(server.value()->add_camera("gate", size, 25));
+  EXPECT_FALSE(server.value()->add_camera("gate", size, 25));            // two of one name
+  EXPECT_FALSE(server.value()->add_camera("a/b", size, 25));             // not a path level
+  EXPECT_FALSE(server.value()->push("gate", cv::Mat(10, 10, CV_8UC3)));  // wrong size
+  EXPECT_FALSE(server.value()->push("nobody", anonymized_frame(size, 0)));
+  EXPECT_TRUE(server.value()->push("gate", anonymized_frame(size, 0)));  // no viewer: dropped
+  Pusher pusher(*server.value(), "gate", size, 25);
+  const std::string url = "rtsp://127.0.0.1:" + std::to_string(server.value()->port()) + "/gate";
+  const auto frames = read_rtsp(url, 30, size, d.path());
+  ASSERT_EQ(frames.size(), 30u);
+  for (const cv::Mat& f : frames) {
+    EXPECT_LT(cv::mean(f(cv::Rect(0, 0, 76, 120)))[0], 6.0);  // the masked half stays masked
+    EXPECT_GT(cv::mean(f(cv::Rect(84, 0, 76, 120)))[0], 60.0);
+  }
+  // The stream's frame times follow the source's rate (40 ms apart at 25 fps).
+  auto r = test::run("timeout 30 ffprobe -v error -rtsp_transport tcp -i '" + url +
+                     "' -select_streams v -read_intervals %+#40 -show_entries frame=pts_time "
+                     "-of csv=p=0");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::vector<double> t;
+  std::istringstream lines(r.out);
+  for (std::string l; std::getline(lines, l);)
+    if (!l.empty() && std::isdigit(static_cast<unsigned char>(l[0]))) t.push_back(std::stod(l));
+  ASSERT_GE(t.size(), 20u) << r.out;
+  std::vector<double> dt;
+  for (size_t i = 1; i < t.size(); ++i) dt.push_back(t[i] - t[i - 1]);
+  std::nth_element(dt.begin(), dt.begin() + dt.size() / 2, dt.end());
+  EXPECT_NEAR(dt[dt.size() / 2], 0.040, 0.015);
+  EXPECT_TRUE(pusher.ok());
+}
+
+TEST(Rtsp, AsksForTheTokenWhenOneIsSet) {
+  if (ffmpeg_missing()) GTEST_SKIP() << "ffmpeg is not installed";
+  test::TempDir d;
+  RtspOptions o;
+  o.port = 0;
+  o.token = "0123456789abcdef0123";
+  auto server = RtspServer::start(o);
+  ASSERT_TRUE(server) << server.error().message;
+  const cv::Size size(64, 48);
+  ASSERT_TRUE(server.value()->add_camera("cam", size, 25));
+  Pusher pusher(*server.value(), "cam", size, 25);
+  const std::string port = std::to_string(server.value()->port());
+  EXPECT_TRUE(read_rtsp("rtsp://127.0.0.1:" + port + "/cam", 5, size, d.path()).empty());
+  EXPECT_TRUE(read_rtsp("rtsp://la3d:wrong@127.0.0.1:" + port + "/cam", 5, size, d.path()).empty());
+  EXPECT_EQ(
+      read_rtsp("rtsp://la3d:" + o.token + "@127.0.0.1:" + port + "/cam", 5, size, d.path()).size(),
+      5u);
+}
+
+TEST(Rtsp, AStalledViewerHoldsUpNobody) {
+  if (ffmpeg_missing()) GTEST_SKIP() << "ffmpeg is not installed";
+  test::TempDir d;
+  RtspOptions o;
+  o.port = 0;
+  auto server = RtspServer::start(o);
+  ASSERT_TRUE(server) << server.error().message;
+  const cv::Size size(320, 240);
+  ASSERT_TRUE(server.value()->add_camera("cam", size, 25));
+  Pusher pusher(*server.value(), "cam", size, 25);
+  const std::string url = "rtsp://127.0.0.1:" + std::to_string(server.value()->port()) + "/cam";
+  // A viewer that plays, then stops reading (SIGSTOP): its socket fills up.
+  auto r = test::run("(exec ffmpeg -v error -rtsp_transport tcp -i '" + url +
+                     "' -f null - ) >/dev/null 2>&1 & echo $!");
+  const int stalled = std::atoi(r.out.c_str());
+  ASSERT_GT(stalled, 0);
+  std::this_thread::sleep_for(2s);
+  ::kill(stalled, SIGSTOP);
+  std::this_thread::sleep_for(3s);  // the stalled one's buffers fill
+  // Another viewer still gets a stream that moves on, and so does the pushing.
+  const auto frames = read_rtsp(url, 60, size, d.path());
+  ::kill(stalled, SIGKILL);
+  EXPECT_EQ(frames.size(), 60u);
+  EXPECT_TRUE(pusher.ok());
+}
+
+TEST(Rtsp, ServeRestreamsOnlyTheAnonymizedFrames) {
+  if (ffmpeg_missing()) GTEST_SKIP() << "ffmpeg is not installed";
+  test::TempDir d;
+  const cv::Size size(160, 120);
+  std::vector<cv::Mat> raw;
+  {
+    cv::VideoWriter w((d / "door.avi").string(), cv::VideoWriter::fourcc('F', 'F', 'V', '1'), 25,
+                      size);
+    ASSERT_TRUE(w.isOpened());
+    for (int i = 0; i < 50; ++i) {
+      // Smooth enough for H.264 to keep what is not hidden, detailed enough for pixelization to
+      // change what is.
+      cv::Mat f;
+      cv::GaussianBlur(test::textured_frame(size, 1 + i % 4), f, {5, 5}, 1.5);
+      raw.push_back(f);
+      w.write(raw.back());
+    }
+    std::ofstream f(d / "people.jsonl");
+    for (int i = 0; i < 50; ++i)
+      f << R"({"frame": )" << i
+        << R"(, "width": 160, "height": 120, "objects": [{"class": "person", "box": [0, 0, 79, 119]}]})"
+        << "\n";
+  }
+  const fs::path log = d / "serve.log";
+  auto r = test::run("(exec env -u DISPLAY " + std::string(LA3D_BINARY) +
+                     " serve --port 0 --rtsp-port 0 --source " + test::quote(d / "door.avi") +
+                     " --detections " + test::quote(d / "people.jsonl") +
+                     " --method mask --head off) > " + test::quote(log) + " 2>&1 & echo $!");
+  const int pid = std::atoi(r.out.c_str());
+  std::string url;
+  for (int i = 0; i < 200 && url.empty(); ++i) {
+    std::this_thread::sleep_for(50ms);
+    std::ifstream f(log);
+    for (std::string l; std::getline(f, l);)
+      if (auto at = l.find("rtsp://"); at != std::string::npos) url = l.substr(at);
+  }
+  ASSERT_FALSE(url.empty()) << "no RTSP line from la3d serve";
+  EXPECT_NE(url.find("/door"), std::string::npos) << url;
+  const auto frames = read_rtsp(url, 20, size, d.path());
+  ::kill(pid, SIGTERM);
+  ASSERT_EQ(frames.size(), 20u);
+  for (const cv::Mat& f : frames) {
+    // The person's half is masked (black); the rest is the scene, as close to one of the raw
+    // frames as H.264 keeps it.
+    EXPECT_LT(cv::mean(f(cv::Rect(0, 0, 78, 120)))[0], 6.0);
+    double best_scene = 1e9;
+    for (const cv::Mat& s : raw)
+      best_scene = std::min(best_scene, cv::norm(f(cv::Rect(82, 0, 78, 120)),
+                                                 s(cv::Rect(82, 0, 78, 120)), cv::NORM_L1) /
+                                            (78 * 120 * 3));
+    EXPECT_LT(best_scene, 6.0);
+  }
+}
+
+}  // namespace
+}  // namespace la3d
