@@ -4,6 +4,8 @@
 const METHODS = ['mask', 'edge', 'blur', 'pixelization', 'adaptive_blur', 'adaptive_full_blur',
   'adaptive_max_blur', 'adaptive_pixelization', 'adaptive_max_pixelization'];
 const $ = (id) => document.getElementById(id);
+// The camera this page details: /cam/NAME/ names it; / is the first camera (and the grid of all).
+const BASE = (location.pathname.match(/^\/cam\/[A-Za-z0-9._-]{1,64}/) || [''])[0];
 
 let chart = null;
 let threshold = 0.5;
@@ -46,7 +48,8 @@ async function getJson(url) {
 }
 
 function showStatus(s) {
-  $('source').textContent = `${s.source} · ${s.fps.toFixed(1)} fps · ${s.people_hidden} hidden`;
+  const health = s.health && s.health.state !== 'running' ? ` · ${s.health.state} ${s.health.message}` : '';
+  $('source').textContent = `${s.camera}: ${s.source} · ${s.fps.toFixed(1)} fps · ${s.people_hidden} hidden${health}`;
   const order = s.stage_order || Object.keys(s.stages_ms);
   $('stages').innerHTML = order.filter((k) => k in s.stages_ms)
     .map((k) => `<tr><td>${k}</td><td>${s.stages_ms[k].toFixed(1)} ms</td></tr>`).join('');
@@ -87,8 +90,54 @@ function showEvents(events) {
     `(${e.time_s.toFixed(1)} s) peak ${e.peak.toFixed(2)} <small>${e.wall_time}</small></li>`).join('');
 }
 
+// Several cameras: a grid of their anonymized streams, each with a strip of its latest scores;
+// a tile opens that camera's detailed view (/cam/NAME/).
+function drawStrip(canvas, d) {
+  const ctx = canvas.getContext('2d');
+  const w = canvas.width, h = canvas.height, n = d.points.length;
+  ctx.clearRect(0, 0, w, h);
+  ctx.fillStyle = '#222';
+  ctx.fillRect(0, 0, w, h);
+  const bw = w / 60;
+  d.points.forEach((p, i) => {
+    ctx.fillStyle = p.score >= d.threshold ? '#f55' : '#4af';
+    const bh = Math.max(1, p.score * h);
+    ctx.fillRect(w - (n - i) * bw, h - bh, Math.max(1, bw - 1), bh);
+  });
+  canvas.dataset.points = String(n);
+}
+
+async function showGrid() {
+  const cams = await getJson('/api/cameras');
+  const grid = $('grid');
+  if (BASE || cams.length < 2) {
+    grid.hidden = true;
+    $('back').hidden = !BASE;
+    return;
+  }
+  grid.hidden = false;
+  for (const c of cams) {
+    let tile = grid.querySelector(`[data-camera="${c.camera}"]`);
+    if (!tile) {
+      tile = document.createElement('a');
+      tile.className = 'tile';
+      tile.dataset.camera = c.camera;
+      tile.href = `/cam/${c.camera}/`;
+      tile.innerHTML = `<img src="/cam/${c.camera}/stream.mjpg" alt="${c.camera}, anonymized">` +
+        '<canvas width="320" height="36"></canvas><div class="caption"></div>';
+      grid.appendChild(tile);
+    }
+    const health = c.health.state === 'running' ? '' : ` · ${c.health.state}`;
+    const score = c.vad.latest_score === undefined ? '' : ` · score ${c.vad.latest_score.toFixed(2)}`;
+    tile.querySelector('.caption').textContent =
+      `${c.camera} · ${c.method} · ${c.fps.toFixed(1)} fps · ${c.people_hidden} hidden${score} · ${c.events} event(s)${health}`;
+    tile.classList.toggle('alerting', !!c.vad.alert);
+    drawStrip(tile.querySelector('canvas'), await getJson(`/cam/${c.camera}/api/scores?n=60`));
+  }
+}
+
 async function sendConfig(change) {
-  const r = await fetch('/api/config', {
+  const r = await fetch(BASE + '/api/config', {
     method: 'POST', credentials: 'same-origin',
     headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(change),
   });
@@ -99,16 +148,18 @@ async function sendConfig(change) {
 
 async function tick() {
   try {
-    const [s, d, e] = await Promise.all([getJson('/api/status'), getJson('/api/scores'), getJson('/api/events')]);
+    const [s, d, e] = await Promise.all([getJson(BASE + '/api/status'), getJson(BASE + '/api/scores'), getJson(BASE + '/api/events')]);
     showStatus(s);
     showScores(d);
     showEvents(e);
+    await showGrid();
   } catch (err) {
     $('source').textContent = 'disconnected: ' + err.message;
   }
 }
 
 function init() {
+  $('stream').src = BASE + '/stream.mjpg';
   const sel = $('method');
   sel.innerHTML = METHODS.map((m) => `<option value="${m}">${m}</option>`).join('');
   sel.addEventListener('change', () => sendConfig({ method: sel.value }));
@@ -118,7 +169,7 @@ function init() {
   cmp.addEventListener('change', () => sendConfig({ compare: cmp.value || null }));
   // The side-by-side frame is polled; it is rendered by the server from the same detections.
   setInterval(() => {
-    if (!$('compare-box').hidden) $('compare').src = '/compare.jpg?t=' + Date.now();
+    if (!$('compare-box').hidden) $('compare').src = BASE + '/compare.jpg?t=' + Date.now();
   }, 400);
   for (const k of ['an_scale', 'an_bound', 'threshold']) {
     $(k).addEventListener('change', () => sendConfig({ [k]: Number($(k).value) }));

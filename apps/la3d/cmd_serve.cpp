@@ -1,13 +1,20 @@
-// `la3d serve`: the live dashboard. One thread runs source -> anonymize -> VAD and publishes only
-// anonymized JPEG frames to the shared state; the HTTP server reads that state.
+// `la3d serve`: the live dashboard for one camera or several. Each camera runs its own live session
+// (source -> anonymize -> VAD) on its own thread and publishes only anonymized frames: to its
+// dashboard state, and when asked to the RTSP re-stream and MQTT. A live source that fails or
+// drops is retried with backoff while the others go on.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <iostream>
+#include <regex>
+#include <thread>
 
 #include "commands.hpp"
 #include "la3d/engine/live_session.hpp"
+#include "la3d/io/io.hpp"
+#include "la3d/server/camera_name.hpp"
 #include "la3d/server/dashboard.hpp"
 #ifdef LA3D_WITH_RTSP
 #include "la3d/server/rtsp.hpp"
@@ -22,11 +29,76 @@ extern "C" void on_serve_signal(int) {
   g_stop = true;
 }
 
+struct CameraSpec {
+  std::string name, source;
+};
+
+// NAME=URI, or a bare URI named after its file or host. A name is what validate_camera_name
+// accepts, so "rtsp://host/x?a=b" is a bare URI and "gate=rtsp://..." a named one.
+Result<std::vector<CameraSpec>> camera_specs(const std::vector<std::string>& sources,
+                                             const std::string& single_name) {
+  static const std::regex named(R"(^([A-Za-z0-9._-]{1,64})=(.+)$)");
+  std::vector<CameraSpec> out;
+  for (const std::string& s : sources) {
+    std::smatch m;
+    CameraSpec c;
+    if (std::regex_match(s, m, named)) {
+      c = {m[1], m[2]};
+    } else {
+      c = {sources.size() == 1 && !single_name.empty() ? single_name : camera_name_for(s), s};
+    }
+    if (Status st = validate_camera_name(c.name); !st) return st.error();
+    for (const CameraSpec& o : out)
+      if (o.name == c.name)
+        return make_error("two sources are named '" + c.name + "' (name them: --source NAME=URI)");
+    out.push_back(c);
+  }
+  return out;
+}
+
+// One camera's sink: the dashboard's, plus the re-stream and MQTT when they are on.
+class CameraSink final : public DashboardSink {
+ public:
+  CameraSink(DashboardState& state, int quality, bool quiet, MqttEvents* events,
+             std::function<Status(const cv::Mat&, double)> restream)
+      : DashboardSink(state, quality),
+        camera_(state.camera()),
+        quiet_(quiet),
+        events_(events),
+        restream_(std::move(restream)) {}
+  Status frame(const cv::Mat& anonymized, const LiveFrameStats& stats, double fps) override {
+    fps_ = fps;
+    if (events_) events_->on_frame(stats, fps);
+    if (restream_)
+      if (Status s = restream_(anonymized, fps); !s) return s;
+    return DashboardSink::frame(anonymized, stats, fps);
+  }
+  void score(const SnippetScore& s, long long index, const cv::Mat& frame, double fps) override {
+    if (events_) events_->on_score(s, fps);
+    DashboardSink::score(s, index, frame, fps);
+  }
+  void skipped(long long, const Error& why) override {
+    if (events_) events_->on_skipped();
+    if (!quiet_) std::cerr << "la3d: " << camera_ << ": frame skipped: " << why.message << "\n";
+  }
+  double fps() const { return fps_; }
+
+ private:
+  std::string camera_;
+  bool quiet_;
+  MqttEvents* events_;
+  std::function<Status(const cv::Mat&, double)> restream_;
+  double fps_ = 0;
+};
+
 }  // namespace
 
 void add_serve_command(CLI::App& app, ServeArgs& a) {
-  auto* cmd = app.add_subcommand("serve", "live dashboard: anonymized stream, VAD score, cost");
-  cmd->add_option("--source", a.source, "webcam[:N], a video file or a URL")->required();
+  auto* cmd = app.add_subcommand("serve", "live dashboard: anonymized streams, VAD scores, cost");
+  cmd->add_option("--source", a.sources,
+                  "webcam[:N], a video file or a URL; repeat for several cameras, NAME=URI names "
+                  "one (default: its file name or host)")
+      ->required();
   cmd->add_option("--port", a.port, "TCP port (0 = any free port)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
@@ -47,10 +119,10 @@ void add_serve_command(CLI::App& app, ServeArgs& a) {
       ->check(CLI::Range(10, 100))
       ->capture_default_str();
   cmd->add_option("--rtsp-port", a.rtsp_port,
-                  "also serve the anonymized stream at rtsp://BIND:PORT/NAME (H.264; 0: any free "
-                  "port; with --token, user la3d and the token as password)")
+                  "also serve each camera at rtsp://BIND:PORT/NAME (H.264; 0: any free port; "
+                  "with --token, user la3d and the token as password)")
       ->check(CLI::Range(0, 65535));
-  cmd->add_option("--rtsp-bitrate", a.rtsp_bitrate, "RTSP H.264 bitrate, kb/s")
+  cmd->add_option("--rtsp-bitrate", a.rtsp_bitrate, "RTSP H.264 bitrate per camera, kb/s")
       ->check(CLI::Range(100, 100000))
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", a.quiet, "print nothing but errors");
@@ -65,33 +137,65 @@ int run_serve(const ServeArgs& a) {
   so.token = a.token;
   so.allowed_hosts = a.allowed_hosts;
   if (Status s = validate(so); !s) return fail(s.error().message);
+  auto specs = camera_specs(a.sources, a.mqtt.camera);
+  if (!specs) return fail(specs.error().message);
   auto options = engine_options(a.engine);
   if (!options) return fail(options.error().message);
   if (Status s = require_anonymization(options.value(), "la3d serve"); !s)
     return fail(s.error().message);
-  auto engine = la3d::build_engine(options.value());
-  if (!engine) return fail(engine.error().message);
-  std::unique_ptr<StreamingScorer> scorer;
-  if (a.scorer.head != "off") {
-    ScorerOptions vad = a.scorer;
-    vad.threads = a.engine.threads;
-    auto s = make_scorer(vad);
-    if (!s) return fail(s.error().message);
-    scorer =
-        std::make_unique<StreamingScorer>(std::move(s.value()), a.window, a.scorer.alert_threshold);
-  }
-  auto mqtt = open_mqtt(a.mqtt, a.source, std::string(method_name(options->pipeline.an.method)),
-                        a.scorer.head, a.scorer.alert_threshold);
-  if (!mqtt) return fail(mqtt.error().message);
-  LiveOptions lo;
-  lo.source = a.source;
-  lo.loop_files = !a.once;
-  auto session = LiveSession::open(lo, std::move(engine.value()), std::move(scorer));
-  if (!session) return fail(session.error().message);
-  LiveSession& live = *session.value();
+  const std::string method(method_name(options->pipeline.an.method));
 
-  // The camera's name: MQTT topics and the RTSP path.
-  const std::string camera = a.mqtt.camera.empty() ? camera_name_for(a.source) : a.mqtt.camera;
+  // A camera's session: its own engine and scorer, opened anew after a failure.
+  auto open_session = [&](const CameraSpec& c) -> Result<std::unique_ptr<LiveSession>> {
+    auto engine = la3d::build_engine(options.value());
+    if (!engine) return engine.error();
+    std::unique_ptr<StreamingScorer> scorer;
+    if (a.scorer.head != "off") {
+      ScorerOptions vad = a.scorer;
+      vad.threads = a.engine.threads;
+      auto s = make_scorer(vad);
+      if (!s) return s.error();
+      scorer = std::make_unique<StreamingScorer>(std::move(s.value()), a.window,
+                                                 a.scorer.alert_threshold);
+    }
+    LiveOptions lo;
+    lo.source = c.source;
+    lo.loop_files = !a.once;
+    return LiveSession::open(lo, std::move(engine.value()), std::move(scorer));
+  };
+
+  struct Camera {
+    CameraSpec spec;
+    std::unique_ptr<DashboardState> state;
+    std::unique_ptr<MqttEvents> events;
+    std::unique_ptr<LiveSession> first;  // opened before serving: a bad file fails the command
+    std::thread thread;
+    std::string error;  // why it stopped for good
+  };
+  std::vector<Camera> cameras;
+  for (const CameraSpec& spec : specs.value()) {
+    Camera c;
+    c.spec = spec;
+    auto session = open_session(spec);
+    if (session) {
+      c.first = std::move(session.value());
+    } else if (!is_live_spec(spec.source) || specs->size() == 1) {
+      return fail(specs->size() == 1 ? session.error().message
+                                     : spec.name + ": " + session.error().message);
+    }
+    c.state = std::make_unique<DashboardState>(
+        c.first ? c.first->source_description() : spec.source,
+        a.scorer.head == "off" ? "" : (c.first ? c.first->scorer_name() : a.scorer.head),
+        a.scorer.alert_threshold, options->pipeline.an, spec.name);
+    if (!c.first) c.state->set_health("retrying", session.error().message);
+    MqttArgs mqtt = a.mqtt;
+    mqtt.camera = spec.name;
+    auto events = open_mqtt(mqtt, spec.source, method, a.scorer.head, a.scorer.alert_threshold);
+    if (!events) return fail(events.error().message);
+    c.events = std::move(events.value());
+    cameras.push_back(std::move(c));
+  }
+
 #ifdef LA3D_WITH_RTSP
   std::unique_ptr<RtspServer> rtsp;
   if (a.rtsp_port >= 0) {
@@ -104,16 +208,18 @@ int run_serve(const ServeArgs& a) {
     if (!r) return fail(r.error().message);
     rtsp = std::move(r.value());
     if (!a.quiet)
-      std::cerr << fmt::format("la3d: RTSP on rtsp://{}:{}/{}\n", a.bind, rtsp->port(), camera);
+      for (const Camera& c : cameras)
+        std::cerr << fmt::format("la3d: RTSP on rtsp://{}:{}/{}\n", a.bind, rtsp->port(),
+                                 c.spec.name);
   }
 #else
   if (a.rtsp_port >= 0)
     return fail("--rtsp-port: this la3d was built without RTSP (install libgstrtspserver-1.0-dev)");
 #endif
 
-  DashboardState state(live.source_description(), live.scorer_name(), a.scorer.alert_threshold,
-                       live.an());
-  DashboardServer server(state, so);
+  std::vector<DashboardState*> states;
+  for (Camera& c : cameras) states.push_back(c.state.get());
+  DashboardServer server(states, so);
   if (Status s = server.start(); !s) return fail(s.error().message);
   if (!a.quiet)
     std::cerr << fmt::format("la3d: dashboard on http://{}:{}/ (Ctrl-C stops)\n", a.bind,
@@ -121,55 +227,76 @@ int run_serve(const ServeArgs& a) {
   std::signal(SIGINT, on_serve_signal);
   std::signal(SIGTERM, on_serve_signal);
 
-  // Each anonymized frame also goes to the RTSP re-stream; its camera is added at the first
-  // frame, whose size and rate it takes.
-  std::function<Status(const cv::Mat&, double)> restream;
+  std::atomic<int> running{int(cameras.size())};
+  for (Camera& c : cameras) {
+    c.thread = std::thread([&, cam = &c] {
+      // Each anonymized frame also goes to the re-stream; the camera is added at its first
+      // frame, whose size and rate it takes.
+      std::function<Status(const cv::Mat&, double)> restream;
 #ifdef LA3D_WITH_RTSP
-  if (rtsp)
-    restream = [&rtsp, &camera, added = false](const cv::Mat& frame, double fps) mutable {
-      if (!added) {
-        if (Status s = rtsp->add_camera(camera, frame.size(), fps); !s) return s;
-        added = true;
-      }
-      return rtsp->push(camera, frame);
-    };
+      if (rtsp)
+        restream = [&rtsp, name = cam->spec.name, added = false](const cv::Mat& frame,
+                                                                 double fps) mutable {
+          if (!added) {
+            if (Status s = rtsp->add_camera(name, frame.size(), fps); !s) return s;
+            added = true;
+          }
+          return rtsp->push(name, frame);
+        };
 #endif
-  // Frames that could not be anonymized are dropped by the session; say so unless quiet. The
-  // dashboard's frames and scores also go to MQTT when --mqtt is given.
-  class Sink final : public DashboardSink {
-   public:
-    Sink(DashboardState& state, int quality, bool quiet, MqttEvents* events,
-         std::function<Status(const cv::Mat&, double)> restream)
-        : DashboardSink(state, quality),
-          quiet_(quiet),
-          events_(events),
-          restream_(std::move(restream)) {}
-    Status frame(const cv::Mat& anonymized, const LiveFrameStats& stats, double fps) override {
-      fps_ = fps;
-      if (events_) events_->on_frame(stats, fps);
-      if (restream_)
-        if (Status s = restream_(anonymized, fps); !s) return s;
-      return DashboardSink::frame(anonymized, stats, fps);
-    }
-    void score(const SnippetScore& s, long long index, const cv::Mat& frame, double fps) override {
-      if (events_) events_->on_score(s, fps);
-      DashboardSink::score(s, index, frame, fps);
-    }
-    void skipped(long long, const Error& why) override {
-      if (events_) events_->on_skipped();
-      if (!quiet_) std::cerr << "la3d: frame skipped: " << why.message << "\n";
-    }
-    double fps_ = 0;
-
-   private:
-    bool quiet_;
-    MqttEvents* events_;
-    std::function<Status(const cv::Mat&, double)> restream_;
-  } sink(state, a.jpeg_quality, a.quiet, mqtt->get(), restream);
-  auto frames = live.run(sink, [] { return g_stop.load(); });
-  if (mqtt.value()) mqtt.value()->finish(sink.fps_);
+      CameraSink sink(*cam->state, a.jpeg_quality, a.quiet, cam->events.get(), restream);
+      const bool live = is_live_spec(cam->spec.source);
+      std::unique_ptr<LiveSession> session = std::move(cam->first);
+      int backoff_s = 1;
+      while (!g_stop) {
+        if (!session) {
+          auto s = open_session(cam->spec);
+          if (s)
+            session = std::move(s.value());
+          else
+            cam->error = s.error().message;
+        }
+        if (session) {
+          cam->state->set_health("running");
+          auto frames = session->run(sink, [] { return g_stop.load(); });
+          session.reset();
+          if (frames) {
+            if (!live || g_stop) {
+              cam->state->set_health("ended");
+              break;
+            }
+            cam->error = "the stream ended";
+          } else {
+            cam->error = frames.error().message;
+          }
+          backoff_s = 1;
+        }
+        if (!live) {
+          cam->state->set_health("failed", cam->error);
+          break;
+        }
+        // A live source comes back: retried 1, 2, 4 ... 30 s apart.
+        cam->state->set_health("retrying",
+                               fmt::format("{} (again in {} s)", cam->error, backoff_s));
+        if (!a.quiet)
+          std::cerr << fmt::format("la3d: {}: {}; retrying in {} s\n", cam->spec.name, cam->error,
+                                   backoff_s);
+        for (int i = 0; i < backoff_s * 10 && !g_stop; ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        backoff_s = std::min(30, backoff_s * 2);
+      }
+      if (cam->events) cam->events->finish(sink.fps());
+      --running;
+    });
+  }
+  // Until stopped, or until every camera has ended (files with --once) or failed for good.
+  while (!g_stop && running > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  g_stop = true;
+  for (Camera& c : cameras) c.thread.join();
   server.stop();
-  if (!frames) return fail(frames.error().message);
+  for (const Camera& c : cameras)
+    if (c.state->status()["health"]["state"] == "failed")
+      return fail(cameras.size() == 1 ? c.error : c.spec.name + ": " + c.error);
   return 0;
 }
 

@@ -84,7 +84,8 @@ int run_vad_tool(const VadToolArgs& args);
 struct ServeArgs {
   EngineArgs engine;
   MqttArgs mqtt;
-  std::string source, bind = "127.0.0.1", token;
+  std::vector<std::string> sources;  // --source, repeatable: [NAME=]URI
+  std::string bind = "127.0.0.1", token;
   std::vector<std::string> allowed_hosts;  // --allowed-host
   int port = 8080;
   ScorerOptions scorer;  // --head off: no VAD

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <ctime>
 
 #include "la3d/engine/pipeline.hpp"
@@ -38,8 +39,19 @@ Result<Method> shown_method(const nlohmann::json& value, const std::string& fiel
 
 }  // namespace
 
-DashboardState::DashboardState(std::string source, std::string vad, double threshold, AnParams an)
-    : source_(std::move(source)), vad_(std::move(vad)), threshold_(threshold), active_(an) {}
+DashboardState::DashboardState(std::string source, std::string vad, double threshold, AnParams an,
+                               std::string camera)
+    : source_(std::move(source)),
+      vad_(std::move(vad)),
+      camera_(std::move(camera)),
+      threshold_(threshold),
+      active_(an) {}
+
+void DashboardState::set_health(std::string state, std::string message) {
+  std::lock_guard lock(m_);
+  health_ = std::move(state);
+  health_message_ = std::move(message);
+}
 
 void DashboardState::publish_frame(std::string jpeg, const FrameStats& stats, double source_fps) {
   {
@@ -196,7 +208,9 @@ nlohmann::json DashboardState::status() const {
   nlohmann::json config = config_json(active_);
   config["compare"] =
       compare_ ? nlohmann::json(std::string(method_name(*compare_))) : nlohmann::json();
-  return {{"source", source_},
+  return {{"camera", camera_},
+          {"source", source_},
+          {"health", {{"state", health_}, {"message", health_message_}}},
           {"config", config},
           {"fps", fps},
           {"source_fps", source_fps_},
@@ -219,13 +233,15 @@ nlohmann::json DashboardState::events() const {
   std::lock_guard lock(m_);
   nlohmann::json out = nlohmann::json::array();
   for (auto it = events_.rbegin(); it != events_.rend(); ++it)
-    out.push_back({{"id", it->id},
-                   {"snippet", it->snippet},
-                   {"frame", it->frame},
-                   {"time_s", it->time_s},
-                   {"wall_time", it->wall_time},
-                   {"peak", it->peak},
-                   {"thumbnail", fmt::format("/api/events/{}/thumbnail.jpg", it->id)}});
+    out.push_back(
+        {{"id", it->id},
+         {"camera", camera_},
+         {"snippet", it->snippet},
+         {"frame", it->frame},
+         {"time_s", it->time_s},
+         {"wall_time", it->wall_time},
+         {"peak", it->peak},
+         {"thumbnail", fmt::format("/cam/{}/api/events/{}/thumbnail.jpg", camera_, it->id)}});
   return out;
 }
 
@@ -247,33 +263,71 @@ nlohmann::json DashboardState::scores(size_t max_points) const {
   return {{"threshold", threshold_}, {"fps", source_fps_}, {"points", out}};
 }
 
-std::string DashboardState::metrics() const {
+std::vector<DashboardState::Sample> DashboardState::samples() const {
   const nlohmann::json s = status();
   std::lock_guard lock(m_);
-  std::string out;
-  auto metric = [&](const char* name, const char* type, const char* help, const std::string& body) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{}", name, help, name, type, body);
-  };
-  metric("la3d_frames_total", "counter", "Frames anonymized and published.",
-         fmt::format("la3d_frames_total {}\n", frames_total_));
-  metric("la3d_people_hidden_total", "counter", "Regions hidden, summed over frames.",
-         fmt::format("la3d_people_hidden_total {}\n", people_total_));
-  metric("la3d_fps", "gauge", "Frames per second over the last 60 frames.",
-         fmt::format("la3d_fps {:.3f}\n", s["fps"].get<double>()));
-  std::string stages;
+  const std::string cam = fmt::format("camera=\"{}\"", camera_);
+  std::vector<Sample> out{{"la3d_frames_total", "counter", "Frames anonymized and published.", cam,
+                           double(frames_total_)},
+                          {"la3d_people_hidden_total", "counter",
+                           "Regions hidden, summed over frames.", cam, double(people_total_)},
+                          {"la3d_fps", "gauge", "Frames per second over the last 60 frames.", cam,
+                           s["fps"].get<double>()}};
   for (const auto& [k, v] : s["stages_ms"].items())
-    stages += fmt::format("la3d_stage_milliseconds{{stage=\"{}\"}} {:.3f}\n", k, v.get<double>());
-  metric("la3d_stage_milliseconds", "gauge", "Cost of each stage on the last frame.", stages);
-  metric("la3d_vad_score", "gauge", "Latest VAD snippet score.",
-         fmt::format("la3d_vad_score {:.6f}\n", scores_.empty() ? 0.0 : scores_.back().score));
-  metric("la3d_anomaly_events_total", "counter", "Anomaly events (score crossing the threshold).",
-         fmt::format("la3d_anomaly_events_total {}\n", events_total_));
-  metric("la3d_viewers", "gauge", "Clients watching the MJPEG stream.",
-         fmt::format("la3d_viewers {}\n", viewers_));
-  metric("la3d_viewer_frames_skipped_total", "counter",
-         "Frames a slow viewer skipped (it always gets the newest frame).",
-         fmt::format("la3d_viewer_frames_skipped_total {}\n", skipped_total_));
+    out.push_back({"la3d_stage_milliseconds", "gauge", "Cost of each stage on the last frame.",
+                   cam + fmt::format(",stage=\"{}\"", k), v.get<double>()});
+  out.push_back({"la3d_vad_score", "gauge", "Latest VAD snippet score.", cam,
+                 scores_.empty() ? 0.0 : scores_.back().score});
+  out.push_back({"la3d_anomaly_events_total", "counter",
+                 "Anomaly events (score crossing the threshold).", cam, double(events_total_)});
+  out.push_back(
+      {"la3d_viewers", "gauge", "Clients watching the MJPEG stream.", cam, double(viewers_)});
+  out.push_back({"la3d_viewer_frames_skipped_total", "counter",
+                 "Frames a slow viewer skipped (it always gets the newest frame).", cam,
+                 double(skipped_total_)});
+  out.push_back({"la3d_camera_up", "gauge", "1 while the camera's session runs.", cam,
+                 health_ == "running" ? 1.0 : 0.0});
   return out;
+}
+
+std::string DashboardState::metrics() const {
+  return metrics_of({this});
+}
+
+std::string DashboardState::metrics_of(const std::vector<const DashboardState*>& cameras) {
+  // Prometheus wants every sample of a metric under its one HELP and TYPE.
+  std::vector<std::vector<Sample>> all;
+  for (const DashboardState* c : cameras) all.push_back(c->samples());
+  std::string out;
+  if (all.empty()) return out;
+  std::vector<std::string> done;
+  for (const Sample& first : all.front()) {
+    if (std::find(done.begin(), done.end(), first.name) != done.end()) continue;
+    done.push_back(first.name);
+    out +=
+        fmt::format("# HELP {} {}\n# TYPE {} {}\n", first.name, first.help, first.name, first.type);
+    for (const auto& samples : all)
+      for (const Sample& x : samples)
+        if (x.name == first.name) {
+          // Counts print whole (a counter in exponent form loses its last digits).
+          const bool whole = x.value == std::floor(x.value) && std::abs(x.value) < 1e15;
+          out += whole ? fmt::format("{}{{{}}} {}\n", x.name, x.labels, (long long)x.value)
+                       : fmt::format("{}{{{}}} {:.6f}\n", x.name, x.labels, x.value);
+        }
+  }
+  return out;
+}
+
+nlohmann::json DashboardState::summary() const {
+  const nlohmann::json s = status();
+  return {{"camera", s["camera"]},
+          {"source", s["source"]},
+          {"health", s["health"]},
+          {"fps", s["fps"]},
+          {"people_hidden", s["people_hidden"]},
+          {"vad", s["vad"]},
+          {"events", s["events"]},
+          {"method", s["config"]["method"]}};
 }
 
 bool DashboardState::try_join_viewer(int max_viewers) {

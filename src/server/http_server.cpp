@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "la3d/server/camera_name.hpp"
 #include "la3d/server/dashboard.hpp"
 #include "server/web_assets.hpp"
 
@@ -106,15 +107,26 @@ Status validate(const ServerOptions& o) {
 }
 
 struct DashboardServer::Impl {
-  DashboardState& state;
+  std::vector<DashboardState*> cameras;  // the first one also answers the routes without /cam/
   ServerOptions options;
   std::set<std::string> hosts;
   httplib::Server server;
   std::thread thread;
   int port = 0;
 
-  Impl(DashboardState& s, ServerOptions o)
-      : state(s), options(std::move(o)), hosts(served_hosts(options)) {}
+  Impl(std::vector<DashboardState*> c, ServerOptions o)
+      : cameras(std::move(c)), options(std::move(o)), hosts(served_hosts(options)) {}
+
+  // The camera a request is for: /cam/NAME/... names it, any other path means the first.
+  DashboardState* camera_of(const httplib::Request& req) const {
+    static const std::string prefix = "/cam/";
+    if (req.path.rfind(prefix, 0) != 0) return cameras.front();
+    const std::string name =
+        req.path.substr(prefix.size(), req.path.find('/', prefix.size()) - prefix.size());
+    for (DashboardState* c : cameras)
+      if (c->camera() == name) return c;
+    return nullptr;
+  }
 
   bool authorized(const httplib::Request& req) const {
     if (options.token.empty()) return true;
@@ -178,13 +190,19 @@ struct DashboardServer::Impl {
 
   // GET /api/events/N/thumbnail.jpg: an anomaly event's anonymized thumbnail.
   void event_thumbnail(const Request& req, Response& res) {
-    auto jpeg = state.event_thumbnail(std::stoi(req.matches[1]));
+    DashboardState* cam = camera_of(req);
+    if (!cam) return error_reply(res, 404, "no such camera");
+    DashboardState& st = *cam;
+    auto jpeg = st.event_thumbnail(std::stoi(req.matches[req.matches.size() - 1]));
     if (!jpeg) return error_reply(res, 404, "no such event");
     res.set_content(*jpeg, "image/jpeg");
   }
 
   // GET /api/scores?n=: the newest n VAD scores.
   void scores(const Request& req, Response& res) {
+    DashboardState* cam = camera_of(req);
+    if (!cam) return error_reply(res, 404, "no such camera");
+    DashboardState& st = *cam;
     size_t n = 300;
     if (req.has_param("n")) {
       const std::string v = req.get_param_value("n");
@@ -193,11 +211,14 @@ struct DashboardServer::Impl {
       n = std::stoul(v);
       if (n < 1 || n > 600) return error_reply(res, 400, "n must be an integer 1..600");
     }
-    json_reply(res, 200, state.scores(n));
+    json_reply(res, 200, st.scores(n));
   }
 
   // POST /api/config: new AN settings, validated by the state, taken by the pipeline.
   void config(const Request& req, Response& res, const httplib::ContentReader& read) {
+    DashboardState* cam = camera_of(req);
+    if (!cam) return error_reply(res, 404, "no such camera");
+    DashboardState& st = *cam;
     if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
       refuse(res, 415, "send application/json");
       return;
@@ -221,41 +242,49 @@ struct DashboardServer::Impl {
     }
     const auto body = nlohmann::json::parse(text, nullptr, false);
     if (body.is_discarded()) return error_reply(res, 400, "the body is not valid JSON");
-    auto r = state.request_config(body);
+    auto r = st.request_config(body);
     if (!r) return error_reply(res, 400, r.error().message);
     json_reply(res, 200, {{"accepted", r.value()}});
   }
 
   // GET /frame.jpg: the newest anonymized frame.
-  void frame(const Request&, Response& res) {
+  void frame(const Request& req, Response& res) {
+    DashboardState* cam = camera_of(req);
+    if (!cam) return error_reply(res, 404, "no such camera");
+    DashboardState& st = *cam;
     std::shared_ptr<const std::string> jpeg;
     uint64_t seq = 0;
-    if (!state.wait_frame(0, std::chrono::seconds(5), jpeg, seq))
+    if (!st.wait_frame(0, std::chrono::seconds(5), jpeg, seq))
       return error_reply(res, 503, "no frame yet");
     res.set_content(*jpeg, "image/jpeg");
   }
 
   // GET /compare.jpg: the side-by-side view's newest frame.
-  void compare(const Request&, Response& res) {
-    auto jpeg = state.compare_frame();
+  void compare(const Request& req, Response& res) {
+    DashboardState* cam = camera_of(req);
+    if (!cam) return error_reply(res, 404, "no such camera");
+    DashboardState& st = *cam;
+    auto jpeg = st.compare_frame();
     if (!jpeg) return error_reply(res, 404, "the side-by-side view is off");
     res.set_content(*jpeg, "image/jpeg");
   }
 
   // GET /stream.mjpg: anonymized frames as MJPEG, newest first; slow viewers skip frames.
-  void stream(const Request&, Response& res) {
-    if (!state.try_join_viewer(options.max_viewers))
-      return error_reply(res, 503, "too many viewers");
+  void stream(const Request& req, Response& res) {
+    DashboardState* cam = camera_of(req);
+    if (!cam) return error_reply(res, 404, "no such camera");
+    DashboardState& st = *cam;
+    if (!st.try_join_viewer(options.max_viewers)) return error_reply(res, 503, "too many viewers");
     auto last = std::make_shared<uint64_t>(0);
     auto skipped = std::make_shared<uint64_t>(0);
     // Each call sends the newest frame: a slow viewer skips frames, it never queues them, and
     // the pipeline never waits for it.
     res.set_chunked_content_provider(
         "multipart/x-mixed-replace; boundary=la3dframe",
-        [this, last, skipped](size_t, httplib::DataSink& sink) {
+        [&st, last, skipped](size_t, httplib::DataSink& sink) {
           std::shared_ptr<const std::string> jpeg;
           uint64_t seq = 0;
-          if (!state.wait_frame(*last, std::chrono::seconds(2), jpeg, seq)) {
+          if (!st.wait_frame(*last, std::chrono::seconds(2), jpeg, seq)) {
             return sink.is_writable();  // keep waiting while the client is there
           }
           if (*last) *skipped += seq - *last - 1;
@@ -265,7 +294,7 @@ struct DashboardServer::Impl {
           return sink.write(head.data(), head.size()) && sink.write(jpeg->data(), jpeg->size()) &&
                  sink.write("\r\n", 2);
         },
-        [this, skipped](bool) { state.viewer_left(*skipped); });
+        [&st, skipped](bool) { st.viewer_left(*skipped); });
   }
 
   void routes() {
@@ -280,27 +309,43 @@ struct DashboardServer::Impl {
     });
     server.set_pre_routing_handler(
         [this](const Request& req, Response& res) { return guard(req, res); });
-    auto get = [this](const std::string& path, void (Impl::*handler)(const Request&, Response&)) {
-      server.Get(
-          path, [this, handler](const Request& req, Response& res) { (this->*handler)(req, res); });
+    // Every camera route answers at PATH (the first camera) and at /cam/NAME/PATH.
+    const std::string cam = R"((?:/cam/[A-Za-z0-9._-]{1,64})?)";
+    auto get = [this, cam](const std::string& path,
+                           void (Impl::*handler)(const Request&, Response&)) {
+      server.Get(cam + path, [this, handler](const Request& req, Response& res) {
+        (this->*handler)(req, res);
+      });
     };
-    get("/login", &Impl::login);
+    auto get_json = [this, cam](const std::string& path,
+                                nlohmann::json (DashboardState::*read)() const) {
+      server.Get(cam + path, [this, read](const Request& req, Response& res) {
+        DashboardState* c = camera_of(req);
+        if (!c) return error_reply(res, 404, "no such camera");
+        json_reply(res, 200, (c->*read)());
+      });
+    };
+    server.Get("/login", [this](const Request& req, Response& res) { login(req, res); });
     for (const WebAsset& a : web_assets())
-      server.Get(std::string(a.path), [&a](const Request&, Response& res) {
+      server.Get(cam + std::string(a.path), [&a](const Request&, Response& res) {
         res.set_content(std::string(a.data), std::string(a.content_type));
       });
-    server.Get("/api/status",
-               [this](const Request&, Response& res) { json_reply(res, 200, state.status()); });
-    server.Get("/api/events",
-               [this](const Request&, Response& res) { json_reply(res, 200, state.events()); });
+    server.Get("/api/cameras", [this](const Request&, Response& res) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const DashboardState* c : cameras) out.push_back(c->summary());
+      json_reply(res, 200, out);
+    });
+    get_json("/api/status", &DashboardState::status);
+    get_json("/api/events", &DashboardState::events);
     get(R"(/api/events/(\d{1,9})/thumbnail\.jpg)", &Impl::event_thumbnail);
     get("/api/scores", &Impl::scores);
-    server.Post("/api/config",
+    server.Post(cam + "/api/config",
                 [this](const Request& req, Response& res, const httplib::ContentReader& read) {
                   config(req, res, read);
                 });
     server.Get("/metrics", [this](const Request&, Response& res) {
-      res.set_content(state.metrics(), "text/plain; version=0.0.4");
+      res.set_content(DashboardState::metrics_of({cameras.begin(), cameras.end()}),
+                      "text/plain; version=0.0.4");
     });
     get("/frame.jpg", &Impl::frame);
     get("/compare.jpg", &Impl::compare);
@@ -313,7 +358,10 @@ struct DashboardServer::Impl {
 };
 
 DashboardServer::DashboardServer(DashboardState& state, ServerOptions options)
-    : impl_(std::make_unique<Impl>(state, std::move(options))) {}
+    : DashboardServer(std::vector<DashboardState*>{&state}, std::move(options)) {}
+
+DashboardServer::DashboardServer(std::vector<DashboardState*> cameras, ServerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(cameras), std::move(options))) {}
 
 DashboardServer::~DashboardServer() {
   stop();
@@ -321,6 +369,13 @@ DashboardServer::~DashboardServer() {
 
 Status DashboardServer::start() {
   if (Status s = validate(impl_->options); !s) return s;
+  if (impl_->cameras.empty()) return make_error("the dashboard needs a camera");
+  for (size_t i = 0; i < impl_->cameras.size(); ++i) {
+    if (Status s = validate_camera_name(impl_->cameras[i]->camera()); !s) return s;
+    for (size_t j = 0; j < i; ++j)
+      if (impl_->cameras[j]->camera() == impl_->cameras[i]->camera())
+        return make_error("two cameras named '" + impl_->cameras[i]->camera() + "'");
+  }
   impl_->routes();
   if (impl_->options.port == 0) {
     impl_->port = impl_->server.bind_to_any_port(impl_->options.bind);
@@ -351,7 +406,7 @@ int DashboardServer::port() const {
 
 void DashboardServer::stop() {
   if (!impl_ || !impl_->thread.joinable()) return;
-  impl_->state.stop();
+  for (DashboardState* c : impl_->cameras) c->stop();
   impl_->server.stop();
   impl_->thread.join();
 }

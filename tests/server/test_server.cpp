@@ -13,8 +13,8 @@
 #include <opencv2/videoio.hpp>
 #include <thread>
 
-#include "la3d/server/dashboard.hpp"
 #include "la3d/engine/pipeline.hpp"
+#include "la3d/server/dashboard.hpp"
 #include "test_util.hpp"
 
 namespace la3d {
@@ -76,17 +76,82 @@ TEST(Server, StatusEventsScoresAndMetrics) {
   EXPECT_EQ(r.client->Get("/api/scores?n=0")->status, 400);
   EXPECT_EQ(r.client->Get("/api/scores?n=abc")->status, 400);
   const std::string m = r.client->Get("/metrics")->body;
-  EXPECT_NE(m.find("# TYPE la3d_frames_total counter\nla3d_frames_total 1\n"), std::string::npos)
+  EXPECT_NE(m.find("# TYPE la3d_frames_total counter\nla3d_frames_total{camera=\"camera\"} 1\n"),
+            std::string::npos)
       << m;
-  EXPECT_NE(m.find("la3d_stage_milliseconds{stage=\"detect\"} 12.500"), std::string::npos);
-  EXPECT_NE(m.find("la3d_anomaly_events_total 1"), std::string::npos);
+  EXPECT_NE(m.find("la3d_stage_milliseconds{camera=\"camera\",stage=\"detect\"} 12.500000"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("la3d_anomaly_events_total{camera=\"camera\"} 1"), std::string::npos);
   auto nf = r.client->Get("/etc/passwd");
   EXPECT_EQ(nf->status, 404);
   EXPECT_EQ(r.client->Get("/../CMakeLists.txt")->status, 404);
   auto page = r.client->Get("/");
   EXPECT_EQ(page->status, 200);
-  EXPECT_NE(page->body.find("/stream.mjpg"), std::string::npos);
+  EXPECT_NE(page->body.find("/app.js"), std::string::npos);
+  EXPECT_NE(r.client->Get("/app.js")->body.find("/stream.mjpg"), std::string::npos);
   EXPECT_EQ(r.client->Get("/vendor/uPlot.iife.min.js")->status, 200);
+}
+
+TEST(Server, SeveralCamerasEachAtTheirOwnPathAndInOneMetricsPage) {
+  DashboardState gate("gate.mp4", "", 0.5, AnParams{}, "gate");
+  DashboardState hall("rtsp://hall", "motion", 0.5, AnParams{}, "hall");
+  ServerOptions o;
+  o.port = 0;
+  DashboardServer server({&gate, &hall}, o);
+  ASSERT_TRUE(server.start());
+  httplib::Client c("127.0.0.1", server.port());
+  c.set_read_timeout(5, 0);
+  FrameStats st;
+  st.people = 2;
+  gate.publish_frame(jpeg_of(cv::Mat(48, 64, CV_8UC3, cv::Scalar::all(10))), st, 25);
+  st.people = 5;
+  hall.publish_frame(jpeg_of(cv::Mat(24, 32, CV_8UC3, cv::Scalar::all(200))), st, 10);
+  hall.add_score({0, 15, 0.9f}, jpeg_of(cv::Mat(12, 16, CV_8UC3)), 10);
+  hall.set_health("retrying", "connection refused");
+
+  auto cams = nlohmann::json::parse(c.Get("/api/cameras")->body);
+  ASSERT_EQ(cams.size(), 2u);
+  EXPECT_EQ(cams[0]["camera"], "gate");
+  EXPECT_EQ(cams[1]["camera"], "hall");
+  EXPECT_EQ(cams[1]["people_hidden"], 5);
+  EXPECT_EQ(cams[1]["health"]["state"], "retrying");
+  EXPECT_EQ(nlohmann::json::parse(c.Get("/cam/hall/api/status")->body)["people_hidden"], 5);
+  EXPECT_EQ(nlohmann::json::parse(c.Get("/cam/gate/api/status")->body)["people_hidden"], 2);
+  EXPECT_EQ(nlohmann::json::parse(c.Get("/api/status")->body)["camera"], "gate");  // the first
+  // Each camera's own frame, and its events with thumbnails under its path.
+  auto f = c.Get("/cam/hall/frame.jpg");
+  ASSERT_EQ(f->status, 200);
+  EXPECT_EQ(cv::imdecode(std::vector<uchar>(f->body.begin(), f->body.end()), cv::IMREAD_COLOR).cols,
+            32);
+  auto ev = nlohmann::json::parse(c.Get("/cam/hall/api/events")->body);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0]["camera"], "hall");
+  EXPECT_EQ(c.Get(ev[0]["thumbnail"].get<std::string>())->status, 200);
+  EXPECT_EQ(c.Get("/cam/gate/api/events/1/thumbnail.jpg")->status, 404);
+  EXPECT_EQ(c.Get("/cam/nobody/api/status")->status, 404);
+  EXPECT_EQ(c.Get("/cam/hall/")->status, 200);  // the detailed page for one camera
+  // A setting sent to one camera reaches only that one.
+  auto p = c.Post("/cam/hall/api/config", R"({"method": "mask"})", "application/json");
+  ASSERT_EQ(p->status, 200) << p->body;
+  EXPECT_TRUE(hall.take_config().has_value());
+  EXPECT_FALSE(gate.take_config().has_value());
+  // One metrics page: each metric once, one sample per camera.
+  const std::string m = c.Get("/metrics")->body;
+  EXPECT_NE(m.find("la3d_frames_total{camera=\"gate\"} 1\nla3d_frames_total{camera=\"hall\"} 1\n"),
+            std::string::npos)
+      << m;
+  size_t helps = 0;
+  for (size_t at = m.find("# HELP la3d_frames_total"); at != std::string::npos;
+       at = m.find("# HELP la3d_frames_total", at + 1))
+    ++helps;
+  EXPECT_EQ(helps, 1u);
+  EXPECT_NE(m.find("la3d_camera_up{camera=\"hall\"} 0"), std::string::npos);
+  server.stop();
+
+  DashboardState twin("x", "", 0.5, AnParams{}, "gate");
+  DashboardServer same({&gate, &twin}, o);
+  EXPECT_FALSE(same.start());  // two cameras of one name
 }
 
 TEST(Server, ConfigIsValidated) {
@@ -378,6 +443,68 @@ TEST(Serve, OnlyAnonymizedFramesLeaveTheProcess) {
   auto s = nlohmann::json::parse(c.Get("/api/status")->body);
   EXPECT_EQ(s["vad"]["state"], "off");
   EXPECT_EQ(s["config"]["method"], "mask");
+}
+
+TEST(Serve, SeveralSourcesRunSideBySideAndALostOneIsRetried) {
+  test::TempDir d;
+  const cv::Size size(160, 120);
+  for (const char* name : {"one.avi", "two.avi"}) {
+    cv::VideoWriter w((d / name).string(), cv::VideoWriter::fourcc('F', 'F', 'V', '1'), 25, size);
+    ASSERT_TRUE(w.isOpened());
+    for (int i = 0; i < 30; ++i) w.write(test::textured_frame(size, 3) | cv::Scalar::all(40));
+  }
+  {
+    std::ofstream f(d / "left.jsonl");
+    for (int i = 0; i < 30; ++i)
+      f << R"({"frame": )" << i
+        << R"(, "width": 160, "height": 120, "objects": [{"class": "person", "box": [0, 0, 79, 119]}]})"
+        << "\n";
+  }
+  // Two files (one named on the command line, one after its file) and a live source that is
+  // not there: it is retried while the others play.
+  ServeProcess p("--source gate=" + test::quote(d / "one.avi") + " --source " +
+                 test::quote(d / "two.avi") + " --source lost=rtsp://127.0.0.1:9/none" +
+                 " --detections " + test::quote(d / "left.jsonl") + " --method mask --head off");
+  ASSERT_GT(p.port(), 0) << p.output();
+  httplib::Client c("127.0.0.1", p.port());
+  c.set_read_timeout(5, 0);
+  nlohmann::json cams;
+  for (int i = 0; i < 50; ++i) {
+    cams = nlohmann::json::parse(c.Get("/api/cameras")->body);
+    if (cams.size() == 3 && cams[0]["fps"].get<double>() > 0 && cams[1]["fps"].get<double>() > 0)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(cams.size(), 3u);
+  EXPECT_EQ(cams[0]["camera"], "gate");
+  EXPECT_EQ(cams[1]["camera"], "two");
+  EXPECT_EQ(cams[2]["camera"], "lost");
+  EXPECT_EQ(cams[0]["health"]["state"], "running");
+  EXPECT_EQ(cams[1]["health"]["state"], "running");
+  EXPECT_EQ(cams[2]["health"]["state"], "retrying");
+  for (const char* cam : {"gate", "two"}) {
+    auto r = c.Get(std::string("/cam/") + cam + "/frame.jpg");
+    ASSERT_EQ(r->status, 200) << cam;
+    const cv::Mat f =
+        cv::imdecode(std::vector<uchar>(r->body.begin(), r->body.end()), cv::IMREAD_COLOR);
+    EXPECT_LT(cv::mean(f(cv::Rect(0, 0, 78, 120)))[0], 3.0) << cam;  // masked in each camera
+    EXPECT_GT(cv::mean(f(cv::Rect(82, 0, 78, 120)))[0], 40.0) << cam;
+  }
+  EXPECT_EQ(c.Get("/cam/lost/frame.jpg")->status, 503);  // nothing from it, ever un-hidden
+  const std::string m = c.Get("/metrics")->body;
+  EXPECT_NE(m.find("la3d_camera_up{camera=\"lost\"} 0"), std::string::npos) << m;
+  EXPECT_NE(m.find("la3d_camera_up{camera=\"gate\"} 1"), std::string::npos) << m;
+}
+
+TEST(Serve, SourceNamesAreChecked) {
+  auto r = test::la3d("serve --source a=x.mp4 --source a=y.mp4");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("two sources are named 'a'"), std::string::npos) << r.out;
+  r = test::la3d("serve --source x.mp4 --source x.mp4");
+  EXPECT_NE(r.exit_code, 0);
+  r = test::la3d("serve --source missing.mp4 --source y=rtsp://127.0.0.1:9/x");
+  EXPECT_NE(r.exit_code, 0);  // a file that is not there fails the command at once
+  EXPECT_NE(r.out.find("missing"), std::string::npos) << r.out;
 }
 
 TEST(Serve, RefusesNoAnAndOpenBindsWithoutToken) {

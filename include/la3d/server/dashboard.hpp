@@ -41,7 +41,12 @@ struct AnomalyEvent {
 
 class DashboardState {
  public:
-  DashboardState(std::string source, std::string vad, double threshold, AnParams an);
+  // `camera` names it in every reply and under /cam/NAME/ (one rule: validate_camera_name).
+  DashboardState(std::string source, std::string vad, double threshold, AnParams an,
+                 std::string camera = "camera");
+  const std::string& camera() const { return camera_; }
+  // What the camera's session is doing: "running", "ended", "failed" or "retrying", and why.
+  void set_health(std::string state, std::string message = "");
 
   // Pipeline side.
   void publish_frame(std::string jpeg, const FrameStats& stats, double source_fps);
@@ -68,6 +73,10 @@ class DashboardState {
   std::optional<std::string> event_thumbnail(int id) const;
   nlohmann::json scores(size_t max_points) const;
   std::string metrics() const;
+  // Prometheus text for several cameras: each metric once, a sample per camera (label camera).
+  static std::string metrics_of(const std::vector<const DashboardState*>& cameras);
+  // A short line for a grid of cameras: name, health, fps, people, latest score, events.
+  nlohmann::json summary() const;
   // Counts a new stream viewer unless `max_viewers` are already watching.
   bool try_join_viewer(int max_viewers);
   void viewer_left(uint64_t frames_skipped);
@@ -79,7 +88,13 @@ class DashboardState {
   mutable std::mutex m_;
   std::condition_variable frame_cv_;
   bool stopped_ = false;
-  std::string source_, vad_;
+  struct Sample {
+    std::string name, type, help, labels;
+    double value;
+  };
+  std::vector<Sample> samples() const;
+  std::string source_, vad_, camera_;
+  std::string health_ = "running", health_message_;
   double threshold_;
   AnParams active_;
   std::optional<AnParams> pending_;
@@ -133,6 +148,8 @@ Status validate(const ServerOptions& options);
 class DashboardServer {
  public:
   DashboardServer(DashboardState& state, ServerOptions options);
+  // Several cameras (at least one, names unique): each at /cam/NAME/..., the first also at /.
+  DashboardServer(std::vector<DashboardState*> cameras, ServerOptions options);
   ~DashboardServer();
   // Binds and serves on a background thread; returns once listening (or failing to).
   Status start();
