@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "la3d/engine/live_session.hpp"
 #include "la3d/io/io.hpp"
+#include "la3d/server/camera_config.hpp"
 #include "la3d/server/camera_name.hpp"
 #include "la3d/server/dashboard.hpp"
 #ifdef LA3D_WITH_RTSP
@@ -99,6 +100,10 @@ void add_serve_command(CLI::App& app, ServeArgs& a) {
                   "webcam[:N], a video file or a URL; repeat for several cameras, NAME=URI names "
                   "one (default: its file name or host)")
       ->required();
+  cmd->add_option("--camera-config", a.camera_config,
+                  "JSON settings per camera over the command line's: {\"cameras\": {\"NAME\": "
+                  "{\"method\", \"an_scale\", \"an_bound\", \"detector\", \"detect_every\", "
+                  "\"detect_threshold\", \"head\", \"alert_threshold\"}}}");
   cmd->add_option("--port", a.port, "TCP port (0 = any free port)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
@@ -125,6 +130,11 @@ void add_serve_command(CLI::App& app, ServeArgs& a) {
   cmd->add_option("--rtsp-bitrate", a.rtsp_bitrate, "RTSP H.264 bitrate per camera, kb/s")
       ->check(CLI::Range(100, 100000))
       ->capture_default_str();
+  cmd->add_option("--target-fps", a.target_fps,
+                  "frames per second each camera tries to hold: its detector runs on fewer frames "
+                  "when it falls behind (tracking in between, never beyond --detect-every auto's "
+                  "bound), on more when there is time (0: off)")
+      ->check(CLI::Range(0.0, 240.0));
   cmd->add_flag("-q,--quiet", a.quiet, "print nothing but errors");
   add_mqtt_options(*cmd, a.mqtt);
   add_engine_options(*cmd, a.engine, /*weak_allowed=*/false);
@@ -141,56 +151,85 @@ int run_serve(const ServeArgs& a) {
   if (!specs) return fail(specs.error().message);
   auto options = engine_options(a.engine);
   if (!options) return fail(options.error().message);
-  if (Status s = require_anonymization(options.value(), "la3d serve"); !s)
-    return fail(s.error().message);
-  const std::string method(method_name(options->pipeline.an.method));
-
-  // A camera's session: its own engine and scorer, opened anew after a failure.
-  auto open_session = [&](const CameraSpec& c) -> Result<std::unique_ptr<LiveSession>> {
-    auto engine = la3d::build_engine(options.value());
-    if (!engine) return engine.error();
-    std::unique_ptr<StreamingScorer> scorer;
-    if (a.scorer.head != "off") {
-      ScorerOptions vad = a.scorer;
-      vad.threads = a.engine.threads;
-      auto s = make_scorer(vad);
-      if (!s) return s.error();
-      scorer = std::make_unique<StreamingScorer>(std::move(s.value()), a.window,
-                                                 a.scorer.alert_threshold);
-    }
-    LiveOptions lo;
-    lo.source = c.source;
-    lo.loop_files = !a.once;
-    return LiveSession::open(lo, std::move(engine.value()), std::move(scorer));
-  };
+  std::map<std::string, CameraSettings> settings;
+  if (!a.camera_config.empty()) {
+    auto text = read_file(a.camera_config);
+    if (!text) return fail(text.error().message);
+    auto parsed = parse_camera_config(text.value());
+    if (!parsed) return fail(parsed.error().message);
+    settings = std::move(parsed.value());
+    for (const auto& [name, c] : settings)
+      if (std::none_of(specs->begin(), specs->end(),
+                       [&](const CameraSpec& s) { return s.name == name; }))
+        return fail("--camera-config: no source is named '" + name + "'");
+  }
+  // With several cameras, each frame's work is done in turns: every camera gets its share of
+  // the cores, round robin, whatever their number.
+  std::shared_ptr<FairTurns> turns;
+  if (specs->size() > 1)
+    turns = std::make_shared<FairTurns>(int(std::max(1u, std::thread::hardware_concurrency())));
 
   struct Camera {
     CameraSpec spec;
+    EngineOptions engine;
+    ScorerOptions scorer;
     std::unique_ptr<DashboardState> state;
     std::unique_ptr<MqttEvents> events;
     std::unique_ptr<LiveSession> first;  // opened before serving: a bad file fails the command
     std::thread thread;
     std::string error;  // why it stopped for good
   };
+  // A camera's session: its own engine and scorer, opened anew after a failure.
+  auto open_session = [&](const Camera& c) -> Result<std::unique_ptr<LiveSession>> {
+    auto engine = la3d::build_engine(c.engine);
+    if (!engine) return engine.error();
+    std::unique_ptr<StreamingScorer> scorer;
+    if (c.scorer.head != "off") {
+      ScorerOptions vad = c.scorer;
+      vad.threads = a.engine.threads;
+      auto s = make_scorer(vad);
+      if (!s) return s.error();
+      scorer =
+          std::make_unique<StreamingScorer>(std::move(s.value()), a.window, vad.alert_threshold);
+    }
+    LiveOptions lo;
+    lo.source = c.spec.source;
+    lo.loop_files = !a.once;
+    lo.turns = turns;
+    lo.target_fps = a.target_fps;
+    return LiveSession::open(lo, std::move(engine.value()), std::move(scorer));
+  };
+
   std::vector<Camera> cameras;
   for (const CameraSpec& spec : specs.value()) {
     Camera c;
     c.spec = spec;
-    auto session = open_session(spec);
+    c.engine = options.value();
+    c.scorer = a.scorer;
+    auto named = [&](const std::string& m) {
+      return specs->size() == 1 ? m : spec.name + ": " + m;
+    };
+    if (auto it = settings.find(spec.name); it != settings.end())
+      if (Status s = apply_camera_settings(it->second, c.engine, c.scorer); !s)
+        return fail(named(s.error().message));
+    if (Status s = require_anonymization(c.engine, "la3d serve"); !s)
+      return fail(named(s.error().message));
+    auto session = open_session(c);
     if (session) {
       c.first = std::move(session.value());
     } else if (!is_live_spec(spec.source) || specs->size() == 1) {
-      return fail(specs->size() == 1 ? session.error().message
-                                     : spec.name + ": " + session.error().message);
+      return fail(named(session.error().message));
     }
     c.state = std::make_unique<DashboardState>(
         c.first ? c.first->source_description() : spec.source,
-        a.scorer.head == "off" ? "" : (c.first ? c.first->scorer_name() : a.scorer.head),
-        a.scorer.alert_threshold, options->pipeline.an, spec.name);
+        c.scorer.head == "off" ? "" : (c.first ? c.first->scorer_name() : c.scorer.head),
+        c.scorer.alert_threshold, c.engine.pipeline.an, spec.name);
     if (!c.first) c.state->set_health("retrying", session.error().message);
     MqttArgs mqtt = a.mqtt;
     mqtt.camera = spec.name;
-    auto events = open_mqtt(mqtt, spec.source, method, a.scorer.head, a.scorer.alert_threshold);
+    auto events =
+        open_mqtt(mqtt, spec.source, std::string(method_name(c.engine.pipeline.an.method)),
+                  c.scorer.head, c.scorer.alert_threshold);
     if (!events) return fail(events.error().message);
     c.events = std::move(events.value());
     cameras.push_back(std::move(c));
@@ -250,7 +289,7 @@ int run_serve(const ServeArgs& a) {
       int backoff_s = 1;
       while (!g_stop) {
         if (!session) {
-          auto s = open_session(cam->spec);
+          auto s = open_session(*cam);
           if (s)
             session = std::move(s.value());
           else

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "la3d/io/io.hpp"
 #include "la3d/engine/vad_tools.hpp"
+#include "la3d/io/io.hpp"
 #include "progress.hpp"
 
 namespace la3d::cli {

@@ -92,8 +92,10 @@ struct ServeArgs {
   int window = 8;
   bool once = false;
   int jpeg_quality = 80;
-  int rtsp_port = -1;  // -1: no RTSP re-stream
+  std::string camera_config;  // --camera-config: JSON settings per camera
+  int rtsp_port = -1;         // -1: no RTSP re-stream
   int rtsp_bitrate = 2000;
+  double target_fps = 0;  // 0: no target
   bool quiet = false;
 };
 void add_serve_command(CLI::App& app, ServeArgs& args);

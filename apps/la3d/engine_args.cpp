@@ -6,8 +6,8 @@
 #include "la3d/core/coco.hpp"
 #include "la3d/detect/detections_file.hpp"
 #include "la3d/detect/tracker.hpp"
-#include "la3d/models/models.hpp"
 #include "la3d/engine/privacy_floor.hpp"
+#include "la3d/models/models.hpp"
 
 namespace la3d::cli {
 namespace {

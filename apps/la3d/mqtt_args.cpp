@@ -17,7 +17,8 @@ void add_mqtt_options(CLI::App& cmd, MqttArgs& a) {
       "publish events, scores and status to mqtt://HOST[:PORT]/PREFIX (mqtts:// for TLS) "
       "as PREFIX/NAME/{event,score,status}");
   cmd.add_option("--camera-name", a.camera,
-                 "the camera's name in MQTT topics and the RTSP path (default: the source's file name or host)");
+                 "the camera's name in MQTT topics and the RTSP path (default: the source's file "
+                 "name or host)");
   cmd.add_option("--mqtt-user", a.username, "MQTT user name");
   cmd.add_option("--mqtt-password", a.password,
                  "MQTT password (or the LA3D_MQTT_PASSWORD environment variable, kept out of ps)");

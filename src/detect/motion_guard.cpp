@@ -34,6 +34,8 @@ class MotionGuard final : public Detector {
   MotionGuard(std::unique_ptr<Detector> inner, MotionGuardOptions o)
       : inner_(std::move(inner)), o_(o) {}
   std::string name() const override { return inner_->name() + "+motion-guard"; }
+  int detect_every() const override { return inner_->detect_every(); }
+  bool set_detect_every(int k) override { return inner_->set_detect_every(k); }
   void reset(double fps) override {
     inner_->reset(fps);
     model_.release();

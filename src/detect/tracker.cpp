@@ -56,6 +56,12 @@ void TrackingDetector::reset(double fps) {
   inner_->reset(fps);
 }
 
+bool TrackingDetector::set_detect_every(int k) {
+  if (k < 1 || k > 1000) return false;
+  every_ = k;
+  return true;
+}
+
 Result<std::vector<Detection>> TrackingDetector::detect(const cv::Mat& frame, long long index) {
   // Counted from the last detection, not from frame 0: a sequence may start at any index (the
   // images of a folder), and its first frame must always be detected.

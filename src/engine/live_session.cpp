@@ -69,6 +69,12 @@ Result<long long> LiveSession::run(LiveSink& sink, const std::function<bool()>& 
     auto next_due = Clock::now();
     cv::Mat frame;
     m.pipeline->start_sequence(m.fps);
+    // --target-fps: K moves between 1 and what the engine chose for this rate (the privacy rule of
+    // auto_detect_every), from the mean work per frame over the last 25 frames.
+    const int k_max = m.pipeline->detect_every();
+    int k = k_max;
+    double work_ms = 0;
+    int measured = 0;
     while (!(stop && stop())) {
       const auto t0 = Clock::now();
       auto got = m.source->read(frame);
@@ -80,6 +86,7 @@ Result<long long> LiveSession::run(LiveSink& sink, const std::function<bool()>& 
         if (!again) return again.error();
         m.source = std::move(again.value());
         m.pipeline->start_sequence(m.fps);
+        if (k > 0) m.pipeline->set_detect_every(k);
         in_sequence = 0;
         continue;
       }
@@ -93,6 +100,9 @@ Result<long long> LiveSession::run(LiveSink& sink, const std::function<bool()>& 
       if (compare == Method::NoAn) compare.reset();
       cv::Mat raw;  // stays here; only its anonymized rendering leaves
       if (compare) raw = frame.clone();
+      const auto waiting = Clock::now();
+      FairTurns::Turn turn = m.options.turns ? m.options.turns->take() : FairTurns::Turn();
+      stats.wait_ms = ms_since(waiting);
       auto report = m.pipeline->process(frame, in_sequence++);
       if (!report) {
         // Fail closed: a frame whose anonymization failed is not handed on.
@@ -103,6 +113,7 @@ Result<long long> LiveSession::run(LiveSink& sink, const std::function<bool()>& 
       stats.detect_ms = report->detect_ms;
       stats.anonymize_ms = report->anonymize_ms;
       stats.people = report->instances;
+      stats.detect_every = m.pipeline->detect_every();
       if (Status s = sink.frame(frame, stats, m.fps); !s) return s.error();
       ++handed;
       if (compare) {
@@ -114,6 +125,20 @@ Result<long long> LiveSession::run(LiveSink& sink, const std::function<bool()>& 
         auto scored = m.scorer->add_frame(frame);
         if (!scored) return scored.error();
         if (scored.value()) sink.score(*scored.value(), index, frame, m.fps);
+      }
+      turn.done();  // not held while a file waits for its next frame's time
+      if (m.options.target_fps > 0 && k_max > 1) {
+        work_ms += ms_since(t0);
+        if (++measured == 25) {
+          const double budget = 1000.0 / m.options.target_fps, mean = work_ms / measured;
+          if (mean > budget && k < k_max)
+            ++k;
+          else if (mean < 0.6 * budget && k > 1)
+            --k;
+          m.pipeline->set_detect_every(k);
+          work_ms = 0;
+          measured = 0;
+        }
       }
       ++index;
       if (m.file && m.options.pace_files) {

@@ -26,6 +26,8 @@ Status DashboardSink::frame(const cv::Mat& anonymized, const LiveFrameStats& s, 
   stats.detect_ms = s.detect_ms;
   stats.anonymize_ms = s.anonymize_ms;
   stats.people = s.people;
+  stats.detect_every = s.detect_every;
+  stats.wait_ms = s.wait_ms;
   const auto t0 = std::chrono::steady_clock::now();
   std::string jpeg = jpeg_of(anonymized, quality_);
   stats.jpeg_ms = ms_since(t0);

@@ -217,6 +217,8 @@ nlohmann::json DashboardState::status() const {
           {"frames", frames_total_},
           {"frame_index", last_.index},
           {"people_hidden", last_.people},
+          {"detect_every", last_.detect_every},
+          {"turn_wait_ms", last_.wait_ms},
           {"stages_ms",
            {{"decode", last_.decode_ms},
             {"detect", last_.detect_ms},
@@ -327,6 +329,7 @@ nlohmann::json DashboardState::summary() const {
           {"people_hidden", s["people_hidden"]},
           {"vad", s["vad"]},
           {"events", s["events"]},
+          {"detect_every", s["detect_every"]},
           {"method", s["config"]["method"]}};
 }
 

@@ -5,12 +5,14 @@
 
 #include <fstream>
 #include <opencv2/imgproc.hpp>
+#include <thread>
 
 #include "la3d/core/coco.hpp"
+#include "la3d/detect/tracker.hpp"
 #include "la3d/engine/anonymize_run.hpp"
 #include "la3d/engine/engine.hpp"
-#include "la3d/io/io.hpp"
 #include "la3d/engine/live_session.hpp"
+#include "la3d/io/io.hpp"
 #include "la3d/vad/vad_scorer.hpp"
 #include "test_util.hpp"
 
@@ -374,6 +376,84 @@ TEST(AnonymizeRun, AMissingInputIsReportedBeforeAnyModelLoads) {
   const AnonymizeOutcome out = anonymize_inputs(run, e);
   EXPECT_EQ(out.end, RunEnd::Failed);
   EXPECT_NE(out.error.find("input not found"), std::string::npos) << out.error;
+}
+
+}  // namespace
+}  // namespace la3d
+
+namespace la3d {
+namespace {
+
+// A detector that takes `ms` per call and counts its calls.
+class SlowDetector final : public Detector {
+ public:
+  explicit SlowDetector(int ms, int* calls) : ms_(ms), calls_(calls) {}
+  std::string name() const override { return "slow"; }
+  Result<std::vector<Detection>> detect(const cv::Mat&, long long) override {
+    ++*calls_;
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms_));
+    Detection d;
+    d.label = "person";
+    d.coco_id = 1;
+    d.score = 0.9f;
+    d.box = {4, 4, 16, 16};
+    return std::vector<Detection>{d};
+  }
+
+ private:
+  int ms_;
+  int* calls_;
+};
+
+class KSink final : public LiveSink {
+ public:
+  Status frame(const cv::Mat&, const LiveFrameStats& s, double) override {
+    ks.push_back(s.detect_every);
+    return Ok{};
+  }
+  std::vector<int> ks;
+};
+
+// The session's K over 75 frames of a looping 10 fps file (auto: K = 2) with --target-fps.
+std::vector<int> ks_with_target(double target_fps, int detector_ms, int* calls) {
+  test::TempDir d;
+  write_video(d / "in.mp4", 5, {64, 48});
+  Engine e;
+  e.options.an.method = Method::Mask;
+  TrackingOptions t;
+  t.detect_every = 0;  // auto: 2 at 10 fps
+  e.detector =
+      std::make_unique<TrackingDetector>(std::make_unique<SlowDetector>(detector_ms, calls), t);
+  LiveOptions lo;
+  lo.source = (d / "in.mp4").string();
+  lo.pace_files = false;
+  lo.target_fps = target_fps;
+  auto session = LiveSession::open(lo, std::move(e), nullptr);
+  EXPECT_TRUE(session) << session.error().message;
+  KSink sink;
+  if (session) EXPECT_TRUE(session.value()->run(sink, [&] { return sink.ks.size() >= 75; }));
+  return sink.ks;
+}
+
+TEST(LiveSession, TargetFpsDetectsMoreWhenThereIsTimeAndNeverLessThanAutoAllows) {
+  // Time to spare (1 fps asked): after 25 frames K goes 2 -> 1, after 50 it stays at 1.
+  int calls = 0;
+  auto ks = ks_with_target(1, 0, &calls);
+  ASSERT_EQ(ks.size(), 75u);
+  EXPECT_EQ(ks.front(), 2);
+  EXPECT_EQ(ks.back(), 1);
+  EXPECT_GT(calls, 50);  // most frames detected
+  // Behind (1000 fps asked, 3 ms a detection): K stays at auto's 2, never above.
+  calls = 0;
+  ks = ks_with_target(1000, 3, &calls);
+  ASSERT_EQ(ks.size(), 75u);
+  EXPECT_EQ(*std::max_element(ks.begin(), ks.end()), 2);
+  EXPECT_EQ(*std::min_element(ks.begin(), ks.end()), 2);
+  EXPECT_LE(calls, 45);  // frames 0, 2, 4 of each 5-frame loop
+  // No target: K as configured throughout.
+  calls = 0;
+  ks = ks_with_target(0, 0, &calls);
+  EXPECT_EQ(std::count(ks.begin(), ks.end(), 2), 75);
 }
 
 }  // namespace

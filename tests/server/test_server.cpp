@@ -496,6 +496,56 @@ TEST(Serve, SeveralSourcesRunSideBySideAndALostOneIsRetried) {
   EXPECT_NE(m.find("la3d_camera_up{camera=\"gate\"} 1"), std::string::npos) << m;
 }
 
+TEST(Serve, EachCameraTakesItsOwnSettingsFromTheCameraConfig) {
+  test::TempDir d;
+  const cv::Size size(160, 120);
+  for (const char* name : {"one.avi", "two.avi"}) {
+    cv::VideoWriter w((d / name).string(), cv::VideoWriter::fourcc('F', 'F', 'V', '1'), 25, size);
+    ASSERT_TRUE(w.isOpened());
+    for (int i = 0; i < 30; ++i) w.write(test::textured_frame(size, 3) | cv::Scalar::all(40));
+  }
+  {
+    std::ofstream f(d / "left.jsonl");
+    for (int i = 0; i < 30; ++i)
+      f << R"({"frame": )" << i
+        << R"(, "width": 160, "height": 120, "objects": [{"class": "person", "box": [0, 0, 79, 119]}]})"
+        << "\n";
+    std::ofstream(d / "cams.json")
+        << R"({"cameras": {"b": {"method": "pixelization", "alert_threshold": 0.8}}})";
+    std::ofstream(d / "noan.json") << R"({"cameras": {"b": {"method": "no-an"}}})";
+    std::ofstream(d / "who.json") << R"({"cameras": {"c": {"method": "mask"}}})";
+  }
+  const std::string sources = " --source a=" + test::quote(d / "one.avi") +
+                              " --source b=" + test::quote(d / "two.avi") + " --detections " +
+                              test::quote(d / "left.jsonl") + " --method mask --head motion";
+  auto r = test::la3d("serve" + sources + " --camera-config " + test::quote(d / "noan.json"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("b: la3d serve handles only anonymized frames"), std::string::npos) << r.out;
+  r = test::la3d("serve" + sources + " --camera-config " + test::quote(d / "who.json"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("no source is named 'c'"), std::string::npos) << r.out;
+
+  ServeProcess p(sources.substr(1) + " --camera-config " + test::quote(d / "cams.json"));
+  ASSERT_GT(p.port(), 0) << p.output();
+  httplib::Client c("127.0.0.1", p.port());
+  c.set_read_timeout(5, 0);
+  const auto a = nlohmann::json::parse(c.Get("/cam/a/api/status")->body);
+  const auto b = nlohmann::json::parse(c.Get("/cam/b/api/status")->body);
+  EXPECT_EQ(a["config"]["method"], "mask");
+  EXPECT_EQ(b["config"]["method"], "pixelization");
+  EXPECT_DOUBLE_EQ(a["vad"]["threshold"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(b["vad"]["threshold"].get<double>(), 0.8);
+  auto frame_of = [&](const std::string& cam) {
+    auto res = c.Get("/cam/" + cam + "/frame.jpg");
+    return cv::imdecode(std::vector<uchar>(res->body.begin(), res->body.end()), cv::IMREAD_COLOR);
+  };
+  const cv::Mat fa = frame_of("a"), fb = frame_of("b");
+  ASSERT_FALSE(fa.empty());
+  ASSERT_FALSE(fb.empty());
+  EXPECT_LT(cv::mean(fa(cv::Rect(0, 0, 78, 120)))[0], 3.0);   // masked
+  EXPECT_GT(cv::mean(fb(cv::Rect(0, 0, 78, 120)))[0], 20.0);  // pixelized, not black
+}
+
 TEST(Serve, SourceNamesAreChecked) {
   auto r = test::la3d("serve --source a=x.mp4 --source a=y.mp4");
   EXPECT_NE(r.exit_code, 0);

@@ -29,6 +29,13 @@ class Detector {
   // A new, unrelated sequence starts (next image, next video) at `fps` frames per second (0 for
   // images or when unknown): forget what was seen.
   virtual void reset(double fps) { (void)fps; }
+  // Where a tracker runs the detector every K-th frame: K now, and a new K for the frames to come
+  // (decorators pass both on). 0 and false where nothing here tracks.
+  virtual int detect_every() const { return 0; }
+  virtual bool set_detect_every(int k) {
+    (void)k;
+    return false;
+  }
 };
 
 // OpenCV's HOG + linear SVM people detector: the temporary embedded default, persons only.

@@ -39,6 +39,8 @@ class TrackingDetector final : public Detector {
   std::string name() const override;
   Result<std::vector<Detection>> detect(const cv::Mat& frame, long long frame_index) override;
   void reset(double fps) override;
+  int detect_every() const override { return every_; }
+  bool set_detect_every(int k) override;
 
  private:
   struct Track {

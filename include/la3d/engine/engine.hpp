@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "la3d/engine/pipeline.hpp"
 #include "la3d/core/result.hpp"
 #include "la3d/detect/detector.hpp"
+#include "la3d/engine/pipeline.hpp"
 #include "la3d/models/models.hpp"
 
 namespace la3d {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "la3d/core/fair_turns.hpp"
 #include "la3d/engine/engine.hpp"
 #include "la3d/vad/vad_scorer.hpp"
 
@@ -17,12 +18,21 @@ struct LiveOptions {
   bool loop_files = true;   // a file plays again from the start when it ends
   bool pace_files = true;   // a file is played at its own frame rate, as a camera would send it
   double default_fps = 25;  // for sources that do not say their rate
+  // Shared by sessions on one machine: each frame's engine and VAD work is done in a turn, so
+  // that with more sources than cores each source gets its share, round robin. Null: no turns.
+  std::shared_ptr<FairTurns> turns;
+  // Frames per second the session tries to hold (0: no target). When the engine's work per frame
+  // exceeds 1/target, the detector runs on fewer frames (tracking in between), never fewer than
+  // auto_detect_every of the source's rate allows; with time to spare, on more again.
+  double target_fps = 0;
 };
 
 struct LiveFrameStats {
   long long index = 0;  // counts over the whole session, across loops of a file
   double decode_ms = 0, detect_ms = 0, anonymize_ms = 0;
+  double wait_ms = 0;  // waiting for the turn (LiveOptions::turns)
   int people = 0;
+  int detect_every = 0;  // the detector's current K (0: no tracker)
 };
 
 // Receives a live session's output on the session's thread. Every frame it is given is

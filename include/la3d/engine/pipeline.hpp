@@ -8,12 +8,12 @@
 #include <optional>
 
 #include "la3d/anonymize/anonymizer.hpp"
-#include "la3d/detect/detector.hpp"
 #include "la3d/anonymize/instances.hpp"
-#include "la3d/io/io.hpp"
 #include "la3d/core/result.hpp"
 #include "la3d/core/stats.hpp"
 #include "la3d/core/types.hpp"
+#include "la3d/detect/detector.hpp"
+#include "la3d/io/io.hpp"
 
 namespace la3d {
 
@@ -50,6 +50,10 @@ class FramePipeline {
   // when invalid, or when it would need a detector this pipeline does not have.
   Status set_an(const AnParams& params);
   const AnParams& an() const { return options_.an; }
+  // How often the detector runs where a tracker runs it (0: every frame, no tracker), and a new
+  // value for the frames to come (false without a tracker).
+  int detect_every() const { return detector_ ? detector_->detect_every() : 0; }
+  bool set_detect_every(int k) { return detector_ && detector_->set_detect_every(k); }
   // Renders the same frame with other AN parameters, from its raw copy and the report process()
   // gave for it (same people, no second detection): the dashboard's side-by-side view. no-an is
   // refused, and a frame process() covered whole stays covered.

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "la3d/anonymize/anonymizer.hpp"
-#include "la3d/detect/detector.hpp"
 #include "la3d/anonymize/instances.hpp"
 #include "la3d/core/result.hpp"
+#include "la3d/detect/detector.hpp"
 
 namespace la3d {
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "la3d/core/result.hpp"
 #include "la3d/detect/detector.hpp"
 #include "la3d/engine/pipeline.hpp"
-#include "la3d/core/result.hpp"
 
 namespace la3d {
 

@@ -21,6 +21,8 @@ namespace la3d {
 
 struct FrameStats {
   double decode_ms = 0, detect_ms = 0, anonymize_ms = 0, jpeg_ms = 0;
+  double wait_ms = 0;    // waiting for this camera's turn (several cameras)
+  int detect_every = 0;  // the detector runs on every K-th frame (0: no tracker)
   int people = 0;
   long long index = 0;
 };

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "la3d/core/result.hpp"
 #include "la3d/vad/checkpoint.hpp"
 #include "la3d/vad/npy.hpp"
-#include "la3d/core/result.hpp"
 
 namespace la3d {
 

@@ -6,8 +6,8 @@
 #include <opencv2/core.hpp>
 #include <vector>
 
-#include "la3d/vad/checkpoint.hpp"
 #include "la3d/core/result.hpp"
+#include "la3d/vad/checkpoint.hpp"
 #include "la3d/vad/vad_weights.hpp"
 
 namespace la3d {
