@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
 #include <random>
 #include <sstream>
 
@@ -125,6 +126,22 @@ std::string attackers_missing() {
     return "models not installed: " + m.error().message;
   if (!fs::exists(kMessi)) return "opencv-doc not installed";
   return "";
+}
+
+void write_person_boxes(const fs::path& path, int frames, cv::Size size, cv::Rect box) {
+  std::ofstream f(path);
+  for (int i = 0; i < frames; ++i)
+    f << "{\"frame\": " << i << ", \"width\": " << size.width << ", \"height\": " << size.height
+      << ", \"objects\": [{\"class\": \"person\", \"score\": 0.9, \"box\": [" << box.x << ", "
+      << box.y << ", " << box.br().x - 1 << ", " << box.br().y - 1 << "]}]}\n";
+}
+
+bool write_lossless_clip(const fs::path& path, int frames, cv::Size size, double fps,
+                         const std::function<cv::Mat(int)>& frame) {
+  cv::VideoWriter w(path.string(), cv::VideoWriter::fourcc('F', 'F', 'V', '1'), fps, size);
+  if (!w.isOpened()) return false;
+  for (int i = 0; i < frames; ++i) w.write(frame(i));
+  return true;
 }
 
 }  // namespace la3d::test

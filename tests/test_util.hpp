@@ -1,5 +1,6 @@
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <opencv2/core.hpp>
 #include <string>
 
@@ -46,5 +47,10 @@ std::string attackers_missing();
 cv::Mat read_npy(const fs::path& path);
 // Files below `dir`, recursively, relative names sorted; hidden partial files included.
 std::vector<std::string> files_below(const fs::path& dir);
+// A detections file (JSON Lines) with the same person `box` on each of `frames` frames of `size`.
+void write_person_boxes(const fs::path& path, int frames, cv::Size size, cv::Rect box);
+// A lossless (FFV1) clip: frame i is `frame(i)`; false when OpenCV cannot write it.
+bool write_lossless_clip(const fs::path& path, int frames, cv::Size size, double fps,
+                         const std::function<cv::Mat(int)>& frame);
 
 }  // namespace la3d::test

@@ -171,8 +171,14 @@ MqttPublisher::~MqttPublisher() {
     status(off);
   }
   flush(std::chrono::seconds(2));
+  // The broker publishes the last will unless it gets DISCONNECT: wait until libmosquitto says
+  // the connection closed after sending it, then stop its thread.
   mosquitto_disconnect(impl_->mosq);
-  mosquitto_loop_stop(impl_->mosq, false);  // after the DISCONNECT went out: no last will
+  {
+    std::unique_lock lock(impl_->m);
+    impl_->changed.wait_for(lock, std::chrono::seconds(2), [&] { return !impl_->connected; });
+  }
+  mosquitto_loop_stop(impl_->mosq, false);
   mosquitto_destroy(impl_->mosq);
 }
 
@@ -200,7 +206,9 @@ void MqttPublisher::status(const nlohmann::json& payload) {
   Impl& p = *impl_;
   std::lock_guard lock(p.m);
   p.status = payload.dump();
-  if (p.connected) p.send("status", *p.status, 1, true, nullptr);
+  int mid = 0;
+  // Acknowledged like an event, so that closing waits for the last status to be with the broker.
+  if (p.connected && p.send("status", *p.status, 1, true, &mid)) p.unacknowledged.insert(mid);
 }
 
 MqttCounters MqttPublisher::counters() const {

@@ -21,15 +21,6 @@ namespace {
 
 using test::TempDir;
 
-// A JSON Lines detections file: one person box per frame, for `frames` frames of `size`.
-void write_boxes(const fs::path& path, int frames, cv::Size size, cv::Rect box) {
-  std::ofstream f(path);
-  for (int i = 0; i < frames; ++i)
-    f << "{\"frame\": " << i << ", \"width\": " << size.width << ", \"height\": " << size.height
-      << ", \"objects\": [{\"class\": \"person\", \"score\": 0.9, \"box\": [" << box.x << ", "
-      << box.y << ", " << box.br().x - 1 << ", " << box.br().y - 1 << "]}]}\n";
-}
-
 // A short video of textured frames.
 void write_video(const fs::path& path, int frames, cv::Size size) {
   auto sink = VideoSink::open(path, size, {10, 1}, {});
@@ -83,7 +74,7 @@ TEST(Engine, StacksTilesSegmentationTrackingAndTheGuardInThatOrder) {
 
 TEST(Engine, ADetectionsFileIsTakenAsGiven) {
   TempDir d;
-  write_boxes(d / "det.jsonl", 2, {64, 48}, {8, 8, 16, 16});
+  test::write_person_boxes(d / "det.jsonl", 2, {64, 48}, {8, 8, 16, 16});
   EngineOptions o;
   o.detections_file = d / "det.jsonl";
   o.tiles = 3;  // ignored for a file: its boxes are already the whole frame's
@@ -245,7 +236,7 @@ TEST(LiveSession, HandsOnOnlyAnonymizedFramesAndRefusesNoAn) {
   const cv::Size size{64, 48};
   const cv::Rect person{16, 8, 24, 24};
   write_video(d / "in.mp4", 6, size);
-  write_boxes(d / "det.jsonl", 6, size, person);
+  test::write_person_boxes(d / "det.jsonl", 6, size, person);
   EngineOptions o;
   o.detections_file = d / "det.jsonl";
   o.pipeline.an.method = Method::Mask;  // black: checkable without la3d's own mask code
@@ -282,7 +273,7 @@ TEST(LiveSession, AFilePlaysInALoopUntilStopped) {
   TempDir d;
   const cv::Size size{64, 48};
   write_video(d / "in.mp4", 4, size);
-  write_boxes(d / "det.jsonl", 4, size, {0, 0, 8, 8});
+  test::write_person_boxes(d / "det.jsonl", 4, size, {0, 0, 8, 8});
   EngineOptions o;
   o.detections_file = d / "det.jsonl";
   o.pipeline.an.method = Method::Mask;
@@ -311,7 +302,7 @@ struct TwoImages {
     fs::create_directories(d / "in");
     EXPECT_TRUE(write_image(d / "in" / "a.png", test::textured_frame({64, 48}, 1)));
     EXPECT_TRUE(write_image(d / "in" / "b.png", test::textured_frame({64, 48}, 2)));
-    write_boxes(d / "det.jsonl", 2, {64, 48}, {8, 8, 16, 16});
+    test::write_person_boxes(d / "det.jsonl", 2, {64, 48}, {8, 8, 16, 16});
     run.inputs = {(d / "in").string()};
     run.output = d / "out";
     engine.detections_file = d / "det.jsonl";

@@ -242,17 +242,9 @@ TEST(Mqtt, ServePublishesScoresEventsStatusAndItsLastWill) {
   ASSERT_TRUE(broker.accepting());
   Subscriber sub(broker.port(), "la3d/#", d / "sub.txt");
   const cv::Size size(160, 120);
-  {
-    cv::VideoWriter w((d / "gate.avi").string(), cv::VideoWriter::fourcc('F', 'F', 'V', '1'), 25,
-                      size);
-    ASSERT_TRUE(w.isOpened());
-    for (int i = 0; i < 48; ++i) w.write(test::textured_frame(size, 5 + i % 3));
-    std::ofstream f(d / "people.jsonl");
-    for (int i = 0; i < 48; ++i)
-      f << R"({"frame": )" << i
-        << R"(, "width": 160, "height": 120, "objects": [{"class": "person", "box": [10, 10, 49, 99]}]})"
-        << "\n";
-  }
+  ASSERT_TRUE(test::write_lossless_clip(
+      d / "gate.avi", 48, size, 25, [&](int i) { return test::textured_frame(size, 5 + i % 3); }));
+  test::write_person_boxes(d / "people.jsonl", 48, size, {10, 10, 40, 90});
   // Threshold 0: every snippet alerts, so a segment opens at the first one.
   Background serve("exec env -u DISPLAY " + std::string(LA3D_BINARY) + " serve --port 0 --source " +
                    test::quote(d / "gate.avi") + " --detections " +
@@ -307,11 +299,8 @@ TEST(Mqtt, VadStreamPublishesEverySnippetAndRefusesWholeVideoRuns) {
   Broker broker(d.path());
   Subscriber sub(broker.port(), "v/#", d / "sub.txt");
   const cv::Size size(96, 64);
-  {
-    cv::VideoWriter w((d / "clip.avi").string(), cv::VideoWriter::fourcc('F', 'F', 'V', '1'), 25,
-                      size);
-    for (int i = 0; i < 64; ++i) w.write(test::textured_frame(size, 1 + i));
-  }
+  ASSERT_TRUE(test::write_lossless_clip(d / "clip.avi", 64, size, 25,
+                                        [&](int i) { return test::textured_frame(size, 1 + i); }));
   // Wait for the subscriber: a probe through the broker.
   ASSERT_TRUE(sub.wait([&](const Subscriber& s) {
     test::run("mosquitto_pub -h 127.0.0.1 -p " + std::to_string(broker.port()) +

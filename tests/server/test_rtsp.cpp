@@ -155,24 +155,15 @@ TEST(Rtsp, ServeRestreamsOnlyTheAnonymizedFrames) {
   test::TempDir d;
   const cv::Size size(160, 120);
   std::vector<cv::Mat> raw;
-  {
-    cv::VideoWriter w((d / "door.avi").string(), cv::VideoWriter::fourcc('F', 'F', 'V', '1'), 25,
-                      size);
-    ASSERT_TRUE(w.isOpened());
-    for (int i = 0; i < 50; ++i) {
-      // Smooth enough for H.264 to keep what is not hidden, detailed enough for pixelization to
-      // change what is.
-      cv::Mat f;
-      cv::GaussianBlur(test::textured_frame(size, 1 + i % 4), f, {5, 5}, 1.5);
-      raw.push_back(f);
-      w.write(raw.back());
-    }
-    std::ofstream f(d / "people.jsonl");
-    for (int i = 0; i < 50; ++i)
-      f << R"({"frame": )" << i
-        << R"(, "width": 160, "height": 120, "objects": [{"class": "person", "box": [0, 0, 79, 119]}]})"
-        << "\n";
+  for (int i = 0; i < 50; ++i) {
+    // Smooth enough for H.264 to keep what is not hidden.
+    cv::Mat f;
+    cv::GaussianBlur(test::textured_frame(size, 1 + i % 4), f, {5, 5}, 1.5);
+    raw.push_back(f);
   }
+  ASSERT_TRUE(
+      test::write_lossless_clip(d / "door.avi", 50, size, 25, [&](int i) { return raw[i]; }));
+  test::write_person_boxes(d / "people.jsonl", 50, size, {0, 0, 80, 120});
   const fs::path log = d / "serve.log";
   auto r = test::run("(exec env -u DISPLAY " + std::string(LA3D_BINARY) +
                      " serve --port 0 --rtsp-port 0 --source " + test::quote(d / "door.avi") +

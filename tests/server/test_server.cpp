@@ -413,17 +413,10 @@ class ServeProcess {
 TEST(Serve, OnlyAnonymizedFramesLeaveTheProcess) {
   test::TempDir d;
   const cv::Size size(160, 120);
-  {
-    cv::VideoWriter w((d / "clip.avi").string(), cv::VideoWriter::fourcc('F', 'F', 'V', '1'), 25,
-                      size);
-    ASSERT_TRUE(w.isOpened());
-    for (int i = 0; i < 40; ++i) w.write(test::textured_frame(size, 3) | cv::Scalar::all(40));
-    std::ofstream f(d / "left.jsonl");
-    for (int i = 0; i < 40; ++i)
-      f << R"({"frame": )" << i
-        << R"(, "width": 160, "height": 120, "objects": [{"class": "person", "box": [0, 0, 79, 119]}]})"
-        << "\n";
-  }
+  ASSERT_TRUE(test::write_lossless_clip(d / "clip.avi", 40, size, 25, [&](int) {
+    return cv::Mat(test::textured_frame(size, 3) | cv::Scalar::all(40));
+  }));
+  test::write_person_boxes(d / "left.jsonl", 40, size, {0, 0, 80, 120});
   ServeProcess p("--source " + test::quote(d / "clip.avi") + " --detections " +
                  test::quote(d / "left.jsonl") + " --method mask --head off --jpeg-quality 95");
   ASSERT_GT(p.port(), 0) << p.output();
@@ -448,18 +441,11 @@ TEST(Serve, OnlyAnonymizedFramesLeaveTheProcess) {
 TEST(Serve, SeveralSourcesRunSideBySideAndALostOneIsRetried) {
   test::TempDir d;
   const cv::Size size(160, 120);
-  for (const char* name : {"one.avi", "two.avi"}) {
-    cv::VideoWriter w((d / name).string(), cv::VideoWriter::fourcc('F', 'F', 'V', '1'), 25, size);
-    ASSERT_TRUE(w.isOpened());
-    for (int i = 0; i < 30; ++i) w.write(test::textured_frame(size, 3) | cv::Scalar::all(40));
-  }
-  {
-    std::ofstream f(d / "left.jsonl");
-    for (int i = 0; i < 30; ++i)
-      f << R"({"frame": )" << i
-        << R"(, "width": 160, "height": 120, "objects": [{"class": "person", "box": [0, 0, 79, 119]}]})"
-        << "\n";
-  }
+  for (const char* name : {"one.avi", "two.avi"})
+    ASSERT_TRUE(test::write_lossless_clip(d / name, 30, size, 25, [&](int) {
+      return cv::Mat(test::textured_frame(size, 3) | cv::Scalar::all(40));
+    }));
+  test::write_person_boxes(d / "left.jsonl", 30, size, {0, 0, 80, 120});
   // Two files (one named on the command line, one after its file) and a live source that is
   // not there: it is retried while the others play.
   ServeProcess p("--source gate=" + test::quote(d / "one.avi") + " --source " +
@@ -499,17 +485,12 @@ TEST(Serve, SeveralSourcesRunSideBySideAndALostOneIsRetried) {
 TEST(Serve, EachCameraTakesItsOwnSettingsFromTheCameraConfig) {
   test::TempDir d;
   const cv::Size size(160, 120);
-  for (const char* name : {"one.avi", "two.avi"}) {
-    cv::VideoWriter w((d / name).string(), cv::VideoWriter::fourcc('F', 'F', 'V', '1'), 25, size);
-    ASSERT_TRUE(w.isOpened());
-    for (int i = 0; i < 30; ++i) w.write(test::textured_frame(size, 3) | cv::Scalar::all(40));
-  }
+  for (const char* name : {"one.avi", "two.avi"})
+    ASSERT_TRUE(test::write_lossless_clip(d / name, 30, size, 25, [&](int) {
+      return cv::Mat(test::textured_frame(size, 3) | cv::Scalar::all(40));
+    }));
+  test::write_person_boxes(d / "left.jsonl", 30, size, {0, 0, 80, 120});
   {
-    std::ofstream f(d / "left.jsonl");
-    for (int i = 0; i < 30; ++i)
-      f << R"({"frame": )" << i
-        << R"(, "width": 160, "height": 120, "objects": [{"class": "person", "box": [0, 0, 79, 119]}]})"
-        << "\n";
     std::ofstream(d / "cams.json")
         << R"({"cameras": {"b": {"method": "pixelization", "alert_threshold": 0.8}}})";
     std::ofstream(d / "noan.json") << R"({"cameras": {"b": {"method": "no-an"}}})";
