@@ -6,8 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <sstream>
 #include <thread>
 
 #include "la3d/server/rtsp.hpp"
@@ -66,6 +68,22 @@ class Pusher {
   std::thread thread_;
 };
 
+// Median spacing of the first `n` frame times of the stream at `url`, in seconds (0 on failure).
+double median_frame_spacing(const std::string& url, int n) {
+  auto r = test::run("timeout 30 ffprobe -v error -rtsp_transport tcp -i '" + url +
+                     "' -select_streams v -read_intervals %+#" + std::to_string(n) +
+                     " -show_entries frame=pts_time -of csv=p=0");
+  std::vector<double> t;
+  std::istringstream lines(r.out);
+  for (std::string l; std::getline(lines, l);)
+    if (!l.empty() && std::isdigit(static_cast<unsigned char>(l[0]))) t.push_back(std::stod(l));
+  if (t.size() < 10) return 0;
+  std::vector<double> dt;
+  for (size_t i = 1; i < t.size(); ++i) dt.push_back(t[i] - t[i - 1]);
+  std::nth_element(dt.begin(), dt.begin() + dt.size() / 2, dt.end());
+  return dt[dt.size() / 2];
+}
+
 TEST(Rtsp, ServesWhatWasPushedAndRefusesWhatDoesNotFit) {
   if (ffmpeg_missing()) GTEST_SKIP() << "ffmpeg is not installed";
   test::TempDir d;
@@ -89,19 +107,7 @@ TEST(Rtsp, ServesWhatWasPushedAndRefusesWhatDoesNotFit) {
     EXPECT_GT(cv::mean(f(cv::Rect(84, 0, 76, 120)))[0], 60.0);
   }
   // The stream's frame times follow the source's rate (40 ms apart at 25 fps).
-  auto r = test::run("timeout 30 ffprobe -v error -rtsp_transport tcp -i '" + url +
-                     "' -select_streams v -read_intervals %+#40 -show_entries frame=pts_time "
-                     "-of csv=p=0");
-  ASSERT_EQ(r.exit_code, 0) << r.out;
-  std::vector<double> t;
-  std::istringstream lines(r.out);
-  for (std::string l; std::getline(lines, l);)
-    if (!l.empty() && std::isdigit(static_cast<unsigned char>(l[0]))) t.push_back(std::stod(l));
-  ASSERT_GE(t.size(), 20u) << r.out;
-  std::vector<double> dt;
-  for (size_t i = 1; i < t.size(); ++i) dt.push_back(t[i] - t[i - 1]);
-  std::nth_element(dt.begin(), dt.begin() + dt.size() / 2, dt.end());
-  EXPECT_NEAR(dt[dt.size() / 2], 0.040, 0.015);
+  EXPECT_NEAR(median_frame_spacing(url, 40), 0.040, 0.015);
   EXPECT_TRUE(pusher.ok());
 }
 
@@ -150,7 +156,7 @@ TEST(Rtsp, AStalledViewerHoldsUpNobody) {
   EXPECT_TRUE(pusher.ok());
 }
 
-TEST(Rtsp, ServeRestreamsOnlyTheAnonymizedFrames) {
+TEST(Rtsp, ServeRestreamsOnlyTheAnonymizedFramesOfEachCamera) {
   if (ffmpeg_missing()) GTEST_SKIP() << "ffmpeg is not installed";
   test::TempDir d;
   const cv::Size size(160, 120);
@@ -161,38 +167,54 @@ TEST(Rtsp, ServeRestreamsOnlyTheAnonymizedFrames) {
     cv::GaussianBlur(test::textured_frame(size, 1 + i % 4), f, {5, 5}, 1.5);
     raw.push_back(f);
   }
-  ASSERT_TRUE(
-      test::write_lossless_clip(d / "door.avi", 50, size, 25, [&](int i) { return raw[i]; }));
+  // Two generated clips at 25 fps, the person in the left half of each.
+  for (const char* clip : {"door.avi", "gate.avi"})
+    ASSERT_TRUE(test::write_lossless_clip(d / clip, 50, size, 25, [&](int i) { return raw[i]; }));
   test::write_person_boxes(d / "people.jsonl", 50, size, {0, 0, 80, 120});
   const fs::path log = d / "serve.log";
   auto r = test::run("(exec env -u DISPLAY " + std::string(LA3D_BINARY) +
                      " serve --port 0 --rtsp-port 0 --source " + test::quote(d / "door.avi") +
-                     " --detections " + test::quote(d / "people.jsonl") +
-                     " --method mask --head off) > " + test::quote(log) + " 2>&1 & echo $!");
+                     " --source " + test::quote(d / "gate.avi") + " --detections " +
+                     test::quote(d / "people.jsonl") + " --method mask --head off) > " +
+                     test::quote(log) + " 2>&1 & echo $!");
   const int pid = std::atoi(r.out.c_str());
-  std::string url;
-  for (int i = 0; i < 200 && url.empty(); ++i) {
+  std::map<std::string, std::string> urls;
+  for (int i = 0; i < 200 && urls.size() < 2; ++i) {
     std::this_thread::sleep_for(50ms);
     std::ifstream f(log);
     for (std::string l; std::getline(f, l);)
-      if (auto at = l.find("rtsp://"); at != std::string::npos) url = l.substr(at);
+      if (auto at = l.find("rtsp://"); at != std::string::npos)
+        urls[l.substr(l.rfind('/') + 1)] = l.substr(at);
   }
-  ASSERT_FALSE(url.empty()) << "no RTSP line from la3d serve";
-  EXPECT_NE(url.find("/door"), std::string::npos) << url;
-  const auto frames = read_rtsp(url, 20, size, d.path());
+  ASSERT_EQ(urls.size(), 2u) << "la3d serve did not name two RTSP streams";
+  ASSERT_TRUE(urls.count("door") && urls.count("gate"));
+  for (const auto& [camera, url] : urls) {
+    const auto frames = read_rtsp(url, 20, size, d.path());
+    ASSERT_EQ(frames.size(), 20u) << camera;
+    for (const cv::Mat& f : frames) {
+      // The person's half is masked (black); the rest is the scene, as close to one of the raw
+      // frames as H.264 keeps it.
+      EXPECT_LT(cv::mean(f(cv::Rect(0, 0, 78, 120)))[0], 6.0) << camera;
+      double best_scene = 1e9;
+      for (const cv::Mat& s : raw)
+        best_scene = std::min(best_scene, cv::norm(f(cv::Rect(82, 0, 78, 120)),
+                                                   s(cv::Rect(82, 0, 78, 120)), cv::NORM_L1) /
+                                              (78 * 120 * 3));
+      EXPECT_LT(best_scene, 6.0) << camera;
+    }
+  }
+  // A viewer of one camera that stops reading (SIGSTOP) does not hold up the other camera, which
+  // still arrives at its source's rate (frames 40 ms apart).
+  r = test::run("(exec ffmpeg -v error -rtsp_transport tcp -i '" + urls["door"] +
+                "' -f null - ) >/dev/null 2>&1 & echo $!");
+  const int stalled = std::atoi(r.out.c_str());
+  std::this_thread::sleep_for(1500ms);
+  ::kill(stalled, SIGSTOP);
+  std::this_thread::sleep_for(2s);
+  EXPECT_NEAR(median_frame_spacing(urls["gate"], 40), 0.040, 0.015);
+  EXPECT_EQ(read_rtsp(urls["gate"], 40, size, d.path()).size(), 40u);
+  ::kill(stalled, SIGKILL);
   ::kill(pid, SIGTERM);
-  ASSERT_EQ(frames.size(), 20u);
-  for (const cv::Mat& f : frames) {
-    // The person's half is masked (black); the rest is the scene, as close to one of the raw
-    // frames as H.264 keeps it.
-    EXPECT_LT(cv::mean(f(cv::Rect(0, 0, 78, 120)))[0], 6.0);
-    double best_scene = 1e9;
-    for (const cv::Mat& s : raw)
-      best_scene = std::min(best_scene, cv::norm(f(cv::Rect(82, 0, 78, 120)),
-                                                 s(cv::Rect(82, 0, 78, 120)), cv::NORM_L1) /
-                                            (78 * 120 * 3));
-    EXPECT_LT(best_scene, 6.0);
-  }
 }
 
 }  // namespace
