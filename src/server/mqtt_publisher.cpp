@@ -11,6 +11,7 @@
 #include <mutex>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "la3d/server/camera_name.hpp"
 #include "la3d/server/mqtt.hpp"
@@ -54,6 +55,28 @@ struct MqttPublisher::Impl {
   std::optional<std::string> status;  // the newest status, (re)sent on connection
   std::set<int> unacknowledged;       // event message ids the broker has not acknowledged
   MqttCounters counters;
+  // The first connection: libmosquitto's thread reconnects a connection it had, but a first
+  // attempt that fails at once (the broker not up yet) is retried here, 1 to 30 s apart.
+  std::thread connector;
+  bool stopping = false, loop_running = false;
+
+  void connect_until_up() {
+    int delay_s = 1;
+    std::unique_lock lock(m);
+    while (!stopping) {
+      lock.unlock();
+      const int rc =
+          mosquitto_connect_async(mosq, target.host.c_str(), target.port, options.keepalive_s);
+      const bool started = rc == MOSQ_ERR_SUCCESS && mosquitto_loop_start(mosq) == MOSQ_ERR_SUCCESS;
+      lock.lock();
+      if (started) {
+        loop_running = true;
+        return;
+      }
+      changed.wait_for(lock, std::chrono::seconds(delay_s), [&] { return stopping; });
+      delay_s = std::min(30, delay_s * 2);
+    }
+  }
 
   std::string topic(const std::string& leaf) const {
     return (target.prefix.empty() ? "" : target.prefix + "/") + options.camera + "/" + leaf;
@@ -153,10 +176,8 @@ Result<std::unique_ptr<MqttPublisher>> MqttPublisher::open(const MqttOptions& o)
     mosquitto_disconnect_callback_set(p.mosq, &Impl::on_disconnect);
     mosquitto_publish_callback_set(p.mosq, &Impl::on_publish);
     mosquitto_reconnect_delay_set(p.mosq, 1, 30, true);
-    // A broker that is not there yet is not an error: the loop keeps trying, events wait.
-    mosquitto_connect_async(p.mosq, p.target.host.c_str(), p.target.port, o.keepalive_s);
-    if (int rc = mosquitto_loop_start(p.mosq); rc != MOSQ_ERR_SUCCESS)
-      return fail("starting the network thread", rc);
+    // A broker that is not there yet is not an error: events wait while this keeps trying.
+    p.connector = std::thread([&p] { p.connect_until_up(); });
     return pub;
   });
 }
@@ -165,6 +186,16 @@ MqttPublisher::MqttPublisher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 
 MqttPublisher::~MqttPublisher() {
   if (!impl_ || !impl_->mosq) return;
+  {
+    std::lock_guard lock(impl_->m);
+    impl_->stopping = true;
+  }
+  impl_->changed.notify_all();
+  if (impl_->connector.joinable()) impl_->connector.join();
+  if (!impl_->loop_running) {  // never connected: nothing to close
+    mosquitto_destroy(impl_->mosq);
+    return;
+  }
   {
     nlohmann::json off{
         {"camera", impl_->options.camera}, {"state", "offline"}, {"reason", "stopped"}};

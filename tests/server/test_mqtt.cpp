@@ -234,6 +234,31 @@ TEST(Mqtt, EventsMadeWhileTheBrokerIsDownArriveWhenItIsBack) {
   EXPECT_EQ(status["reason"], "stopped");
 }
 
+TEST(Mqtt, ABrokerThatComesUpLaterGetsWhatWasQueued) {
+  if (tool_missing("mosquitto") || tool_missing("mosquitto_sub"))
+    GTEST_SKIP() << "mosquitto and mosquitto-clients are not installed (scripts/install-deps.sh)";
+  test::TempDir d;
+  Broker broker(d.path());
+  broker.stop();  // configured, not running: la3d starts first
+  MqttOptions o;
+  o.url = "mqtt://127.0.0.1:" + std::to_string(broker.port()) + "/late";
+  o.camera = "cam";
+  auto opened = MqttPublisher::open(o);
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto& pub = *opened.value();
+  pub.event({{"id", 1}});
+  EXPECT_FALSE(pub.counters().connected);
+  EXPECT_EQ(pub.counters().events_waiting, 1);
+  broker.start();
+  ASSERT_TRUE(broker.accepting());
+  Subscriber sub(broker.port(), "late/#", d / "sub.txt");
+  std::this_thread::sleep_for(1s);  // the subscriber's session exists before the event is sent
+  ASSERT_TRUE(eventually([&] { return pub.counters().connected; }, 40s))
+      << "never connected to a broker that came up after it";
+  EXPECT_TRUE(pub.flush(10s));
+  EXPECT_EQ(pub.counters().events_sent, 1);
+}
+
 TEST(Mqtt, ServePublishesScoresEventsStatusAndItsLastWill) {
   if (tool_missing("mosquitto") || tool_missing("mosquitto_sub"))
     GTEST_SKIP() << "mosquitto and mosquitto-clients are not installed (scripts/install-deps.sh)";
