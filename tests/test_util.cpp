@@ -2,6 +2,8 @@
 
 #include "la3d/models/models.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <algorithm>
 #include <array>
@@ -126,6 +128,18 @@ std::string attackers_missing() {
     return "models not installed: " + m.error().message;
   if (!fs::exists(kMessi)) return "opencv-doc not installed";
   return "";
+}
+
+int free_loopback_port() {
+  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t n = sizeof a;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &n);
+  ::close(s);
+  return ntohs(a.sin_port);
 }
 
 void write_person_boxes(const fs::path& path, int frames, cv::Size size, cv::Rect box) {

@@ -47,6 +47,8 @@ std::string attackers_missing();
 cv::Mat read_npy(const fs::path& path);
 // Files below `dir`, recursively, relative names sorted; hidden partial files included.
 std::vector<std::string> files_below(const fs::path& dir);
+// A TCP port on 127.0.0.1 that was free a moment ago (for servers a test starts).
+int free_loopback_port();
 // A detections file (JSON Lines) with the same person `box` on each of `frames` frames of `size`.
 void write_person_boxes(const fs::path& path, int frames, cv::Size size, cv::Rect box);
 // A lossless (FFV1) clip: frame i is `frame(i)`; false when OpenCV cannot write it.

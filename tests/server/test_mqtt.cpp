@@ -21,18 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int free_port() {
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
 // A command started in the background; killed (SIGTERM, or `signal`) when stopped or destroyed.
 class Background {
  public:
@@ -68,7 +56,7 @@ bool tool_missing(const char* tool) {
 // and the messages queued for it, as a real deployment's broker would.
 class Broker {
  public:
-  explicit Broker(const fs::path& dir) : dir_(dir), port_(free_port()) {
+  explicit Broker(const fs::path& dir) : dir_(dir), port_(test::free_loopback_port()) {
     std::ofstream(dir / "mosquitto.conf")
         << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\npersistence true\n"
         << "persistence_location " << (dir / "").string() << "\n";

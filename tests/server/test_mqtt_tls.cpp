@@ -19,18 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int loopback_port() {
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
 template <class F>
 bool within(std::chrono::milliseconds timeout, F done) {
   const auto end = std::chrono::steady_clock::now() + timeout;
@@ -56,7 +44,7 @@ TEST(MqttTls, ConnectsWithTheCaAndPasswordAndNotWithAWrongOne) {
                 "-out broker.crt -days 1 -extfile san.ext 2>&1"
                 " && mosquitto_passwd -b -c pw la3d s3cret-pass 2>&1 && chmod 600 pw");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  const int port = loopback_port();
+  const int port = test::free_loopback_port();
   std::ofstream(d / "m.conf") << "listener " << port << " 127.0.0.1\n"
                               << "cafile " << (d / "ca.crt").string() << "\n"
                               << "certfile " << (d / "broker.crt").string() << "\n"

@@ -438,14 +438,22 @@ TEST(Serve, OnlyAnonymizedFramesLeaveTheProcess) {
   EXPECT_EQ(s["config"]["method"], "mask");
 }
 
-TEST(Serve, SeveralSourcesRunSideBySideAndALostOneIsRetried) {
-  test::TempDir d;
+// one.avi and two.avi (160x120, 30 frames at 25 fps) and left.jsonl: a person in the left half
+// of every frame.
+bool two_clips_with_a_person_on_the_left(const fs::path& d) {
   const cv::Size size(160, 120);
   for (const char* name : {"one.avi", "two.avi"})
-    ASSERT_TRUE(test::write_lossless_clip(d / name, 30, size, 25, [&](int) {
-      return cv::Mat(test::textured_frame(size, 3) | cv::Scalar::all(40));
-    }));
+    if (!test::write_lossless_clip(d / name, 30, size, 25, [&](int) {
+          return cv::Mat(test::textured_frame(size, 3) | cv::Scalar::all(40));
+        }))
+      return false;
   test::write_person_boxes(d / "left.jsonl", 30, size, {0, 0, 80, 120});
+  return true;
+}
+
+TEST(Serve, SeveralSourcesRunSideBySideAndALostOneIsRetried) {
+  test::TempDir d;
+  ASSERT_TRUE(two_clips_with_a_person_on_the_left(d.path()));
   // Two files (one named on the command line, one after its file) and a live source that is
   // not there: it is retried while the others play.
   ServeProcess p("--source gate=" + test::quote(d / "one.avi") + " --source " +
@@ -484,12 +492,7 @@ TEST(Serve, SeveralSourcesRunSideBySideAndALostOneIsRetried) {
 
 TEST(Serve, EachCameraTakesItsOwnSettingsFromTheCameraConfig) {
   test::TempDir d;
-  const cv::Size size(160, 120);
-  for (const char* name : {"one.avi", "two.avi"})
-    ASSERT_TRUE(test::write_lossless_clip(d / name, 30, size, 25, [&](int) {
-      return cv::Mat(test::textured_frame(size, 3) | cv::Scalar::all(40));
-    }));
-  test::write_person_boxes(d / "left.jsonl", 30, size, {0, 0, 80, 120});
+  ASSERT_TRUE(two_clips_with_a_person_on_the_left(d.path()));
   {
     std::ofstream(d / "cams.json")
         << R"({"cameras": {"b": {"method": "pixelization", "alert_threshold": 0.8}}})";
