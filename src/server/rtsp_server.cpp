@@ -24,6 +24,9 @@ struct Camera {
   double fps = 25;
   std::mutex m;
   GstElement* appsrc = nullptr;  // while a client plays the (shared) media
+  // Every media made for this camera (referenced): unprepared before the camera is freed, so that
+  // no GStreamer thread calls back into a freed camera.
+  std::vector<GstRTSPMedia*> media;
 };
 
 void on_unprepared(GstRTSPMedia*, gpointer data) {
@@ -48,6 +51,7 @@ void on_media_configure(GstRTSPMediaFactory*, GstRTSPMedia* media, gpointer data
   gst_caps_unref(caps);
   g_signal_connect(media, "unprepared", G_CALLBACK(on_unprepared), cam);
   std::lock_guard lock(cam->m);
+  cam->media.push_back(GST_RTSP_MEDIA(g_object_ref(media)));
   if (cam->appsrc) gst_object_unref(cam->appsrc);
   cam->appsrc = src;  // the reference from get_by_name
 }
@@ -71,6 +75,20 @@ struct RtspServer::Impl {
 
   ~Impl() {
     if (server) gst_rtsp_server_client_filter(server, remove_client, nullptr);
+    // Stop every camera's pipelines while the main loop still runs, and cut their signals to the
+    // cameras, which are freed below.
+    for (auto& [name, cam] : cameras) {
+      std::vector<GstRTSPMedia*> media;
+      {
+        std::lock_guard lock(cam->m);
+        media.swap(cam->media);
+      }
+      for (GstRTSPMedia* md : media) {
+        g_signal_handlers_disconnect_by_data(md, cam.get());
+        gst_rtsp_media_unprepare(md);
+        g_object_unref(md);
+      }
+    }
     if (loop) g_main_loop_quit(loop);
     if (thread.joinable()) thread.join();
     if (source_id) {
