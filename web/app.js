@@ -108,11 +108,15 @@ function drawStrip(canvas, d) {
 }
 
 async function showGrid() {
-  const cams = await getJson('/api/cameras');
   const grid = $('grid');
-  if (BASE || cams.length < 2) {
+  if (BASE) {  // one camera's page: no grid, a way back to it
     grid.hidden = true;
-    $('back').hidden = !BASE;
+    $('back').hidden = false;
+    return;
+  }
+  const cams = await getJson('/api/cameras');
+  if (cams.length < 2) {
+    grid.hidden = true;
     return;
   }
   grid.hidden = false;

@@ -38,7 +38,7 @@ struct CameraSpec {
 // accepts, so "rtsp://host/x?a=b" is a bare URI and "gate=rtsp://..." a named one.
 Result<std::vector<CameraSpec>> camera_specs(const std::vector<std::string>& sources,
                                              const std::string& single_name) {
-  static const std::regex named(R"(^([A-Za-z0-9._-]{1,64})=(.+)$)");
+  static const std::regex named(std::string("^(") + kCameraNamePattern + ")=(.+)$");
   std::vector<CameraSpec> out;
   for (const std::string& s : sources) {
     std::smatch m;
@@ -177,7 +177,8 @@ int run_serve(const ServeArgs& a) {
     std::unique_ptr<MqttEvents> events;
     std::unique_ptr<LiveSession> first;  // opened before serving: a bad file fails the command
     std::thread thread;
-    std::string error;  // why it stopped for good
+    std::string error;    // why it last stopped
+    bool failed = false;  // for good (a file): the command's exit status says so
   };
   // A camera's session: its own engine and scorer, opened anew after a failure.
   auto open_session = [&](const Camera& c) -> Result<std::unique_ptr<LiveSession>> {
@@ -311,6 +312,7 @@ int run_serve(const ServeArgs& a) {
           backoff_s = 1;
         }
         if (!live) {
+          cam->failed = true;
           cam->state->set_health("failed", cam->error);
           break;
         }
@@ -334,8 +336,7 @@ int run_serve(const ServeArgs& a) {
   for (Camera& c : cameras) c.thread.join();
   server.stop();
   for (const Camera& c : cameras)
-    if (c.state->status()["health"]["state"] == "failed")
-      return fail(cameras.size() == 1 ? c.error : c.spec.name + ": " + c.error);
+    if (c.failed) return fail(cameras.size() == 1 ? c.error : c.spec.name + ": " + c.error);
   return 0;
 }
 

@@ -310,7 +310,7 @@ struct DashboardServer::Impl {
     server.set_pre_routing_handler(
         [this](const Request& req, Response& res) { return guard(req, res); });
     // Every camera route answers at PATH (the first camera) and at /cam/NAME/PATH.
-    const std::string cam = R"((?:/cam/[A-Za-z0-9._-]{1,64})?)";
+    const std::string cam = std::string("(?:/cam/") + kCameraNamePattern + ")?";
     auto get = [this, cam](const std::string& path,
                            void (Impl::*handler)(const Request&, Response&)) {
       server.Get(cam + path, [this, handler](const Request& req, Response& res) {

@@ -23,17 +23,20 @@ struct Camera {
   cv::Size size;   // what is streamed: the frame less an odd last column or row
   double fps = 25;
   std::mutex m;
-  GstElement* appsrc = nullptr;  // while a client plays the (shared) media
+  GstElement* appsrc = nullptr;          // while a client plays the (shared) media
+  GstRTSPMedia* appsrc_media = nullptr;  // the media that appsrc belongs to
   // Every media made for this camera (referenced): unprepared before the camera is freed, so that
   // no GStreamer thread calls back into a freed camera.
   std::vector<GstRTSPMedia*> media;
 };
 
-void on_unprepared(GstRTSPMedia*, gpointer data) {
+void on_unprepared(GstRTSPMedia* media, gpointer data) {
   auto* cam = static_cast<Camera*>(data);
   std::lock_guard lock(cam->m);
+  if (cam->appsrc_media != media) return;  // an older media, after a newer one took over
   if (cam->appsrc) gst_object_unref(cam->appsrc);
   cam->appsrc = nullptr;
+  cam->appsrc_media = nullptr;
 }
 
 void on_media_configure(GstRTSPMediaFactory*, GstRTSPMedia* media, gpointer data) {
@@ -51,9 +54,18 @@ void on_media_configure(GstRTSPMediaFactory*, GstRTSPMedia* media, gpointer data
   gst_caps_unref(caps);
   g_signal_connect(media, "unprepared", G_CALLBACK(on_unprepared), cam);
   std::lock_guard lock(cam->m);
+  // Media that have finished are let go here, so that a server that sees viewers come and go for
+  // days keeps only the live ones.
+  std::erase_if(cam->media, [&](GstRTSPMedia* md) {
+    if (gst_rtsp_media_get_status(md) != GST_RTSP_MEDIA_STATUS_UNPREPARED) return false;
+    g_signal_handlers_disconnect_by_data(md, cam);
+    g_object_unref(md);
+    return true;
+  });
   cam->media.push_back(GST_RTSP_MEDIA(g_object_ref(media)));
   if (cam->appsrc) gst_object_unref(cam->appsrc);
   cam->appsrc = src;  // the reference from get_by_name
+  cam->appsrc_media = media;
 }
 
 GstRTSPFilterResult remove_client(GstRTSPServer*, GstRTSPClient*, gpointer) {

@@ -6,7 +6,9 @@
 
 namespace la3d {
 
-// 1-64 letters, digits, '-', '_' and '.'.
+// A name: 1-64 letters, digits, '-', '_' and '.' (a regular expression, for routes and
+// NAME=URI; web/app.js repeats it for the page's own path).
+inline constexpr const char* kCameraNamePattern = "[A-Za-z0-9._-]{1,64}";
 Status validate_camera_name(const std::string& name);
 
 }  // namespace la3d
