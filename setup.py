@@ -19,10 +19,14 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 
 class CMakeBuild(build_ext):
     def build_extension(self, ext):
-        build = os.environ.get("LA3D_BUILD_DIR") or os.path.join(ROOT, "build", "pip")
+        reused = os.environ.get("LA3D_BUILD_DIR")
+        build = reused or os.path.join(ROOT, "build", "pip")
+        # A reused build keeps its own interpreter: writing this (often temporary) venv's into its
+        # cache would break that build's next configure once the venv is gone. The venv runs the
+        # same Debian python3, so the module built for it loads here.
+        python = [] if reused else [f"-DPython_EXECUTABLE={sys.executable}"]
         subprocess.check_call(["cmake", "-S", ROOT, "-B", build, "-G", "Ninja",
-                               "-DCMAKE_BUILD_TYPE=Release", f"-DPython_EXECUTABLE={sys.executable}",
-                               "-DLA3D_PYTHON=ON"])
+                               "-DCMAKE_BUILD_TYPE=Release", *python, "-DLA3D_PYTHON=ON"])
         subprocess.check_call(["cmake", "--build", build, "--target", "la3d_python"])
         package = os.path.join(build, "python", "la3d")
         dest = os.path.dirname(os.path.abspath(self.get_ext_fullpath(ext.name)))

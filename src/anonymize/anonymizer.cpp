@@ -4,6 +4,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "exact_gaussian.hpp"
 #include "la3d/anonymize/anonymizer.hpp"
 
 namespace la3d {
@@ -37,25 +38,41 @@ void edge_patches(const cv::Mat& frame, std::span<const Instance> inst, const An
     cv::cvtColor(edges(inst[i].box), out[i], cv::COLOR_GRAY2BGR);
 }
 
+// cv::GaussianBlur(src, ..., BORDER_REFLECT_101 | BORDER_ISOLATED) inside `roi` of src, by the
+// exact recomputation when OpenCV's kernel could be reproduced, else by OpenCV on all of src.
+cv::Mat gaussian_patch(const cv::Mat& src, cv::Rect roi, const BlurSpec& spec) {
+  const auto kx = detail::fixed_gaussian(spec.ksize.width, spec.sigma_x);
+  const auto ky = detail::fixed_gaussian(spec.ksize.height,
+                                         detail::effective_sigma_y(spec.sigma_x, spec.sigma_y));
+  cv::Mat out;
+  if (kx && ky) {
+    detail::exact_gaussian_blur(src, roi, *kx, *ky, out);
+    return out;
+  }
+  cv::GaussianBlur(src, out, spec.ksize, spec.sigma_x, spec.sigma_y,
+                   cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
+  return out(roi);
+}
+
 void blur_patches(const cv::Mat& frame, std::span<const Instance> inst, const AnParams& p,
                   Patches& out) {
-  // Each box is blurred from itself grown by the kernel radius (clipped to the frame), as an
-  // isolated image. Box pixels then see exactly the neighbours and frame-edge reflection the
-  // whole-frame blur sees. Without BORDER_ISOLATED, OpenCV 4.6 takes another code path for a
-  // submatrix and differs by 1 on some pixels (measured); with it, the bit-exact path runs on the
-  // submatrix as on a copy, without the copy.
-  const cv::Size k(p.blur_kernel, p.blur_kernel);
-  const int radius = p.blur_kernel / 2;
-  const cv::Rect frame_rect({0, 0}, frame.size());
+  // The whole frame is the source: box pixels see their real neighbours and the frame-edge
+  // reflection exactly as a whole-frame blur does, and only the box is computed.
+  const BlurSpec spec{{p.blur_kernel, p.blur_kernel}, p.blur_sigma, p.blur_sigma};
   for (size_t i = 0; i < inst.size(); ++i) {
     const cv::Rect b = inst[i].box;
+    if (detail::fixed_gaussian(p.blur_kernel, p.blur_sigma)) {
+      out[i] = gaussian_patch(frame, b, spec);
+      continue;
+    }
+    // OpenCV on the box grown by the kernel radius (clipped to the frame), as an isolated image:
+    // the same pixels inside the box without blurring the whole frame. Without BORDER_ISOLATED,
+    // OpenCV 4.6 takes another code path for a submatrix and differs by 1 on some pixels.
+    const int radius = p.blur_kernel / 2;
     const cv::Rect grown =
         cv::Rect(b.x - radius, b.y - radius, b.width + 2 * radius, b.height + 2 * radius) &
-        frame_rect;
-    cv::Mat blurred;
-    cv::GaussianBlur(frame(grown), blurred, k, p.blur_sigma, p.blur_sigma,
-                     cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
-    out[i] = blurred(b - grown.tl());
+        cv::Rect({0, 0}, frame.size());
+    out[i] = gaussian_patch(frame(grown), b - grown.tl(), spec);
   }
 }
 
@@ -124,8 +141,7 @@ void adaptive_patches(const cv::Mat& frame, std::span<const Instance> inst, cons
       default:
         continue;
     }
-    cv::GaussianBlur(crop, out[i], blur.ksize, blur.sigma_x, blur.sigma_y,
-                     cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
+    out[i] = gaussian_patch(crop, cv::Rect({0, 0}, sz), blur);
   }
 }
 
