@@ -6,6 +6,7 @@
 
 #include "exact_gaussian.hpp"
 #include "la3d/anonymize/anonymizer.hpp"
+#include "local_canny.hpp"
 
 namespace la3d {
 namespace {
@@ -29,13 +30,26 @@ void mask_patches(const cv::Mat& frame, std::span<const Instance> inst, const cv
 
 void edge_patches(const cv::Mat& frame, std::span<const Instance> inst, const AnParams& p,
                   Patches& out) {
-  // Whole frame on purpose: Canny's hysteresis follows weak edges from strong ones anywhere in the
-  // image, so an edge map computed on a crop can differ from the frame's inside the crop.
-  cv::Mat gray, edges;
-  cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
-  cv::Canny(gray, edges, p.canny_low, p.canny_high);
-  for (size_t i = 0; i < inst.size(); ++i)
-    cv::cvtColor(edges(inst[i].box), out[i], cv::COLOR_GRAY2BGR);
+  // The frame's Canny map, not a crop's: hysteresis follows weak edges from strong ones anywhere
+  // in the image, so a crop's map can differ inside the crop. LocalCanny gives the frame's map
+  // inside each box from the neighbourhood it needs; when the boxes cover much of the frame,
+  // cv::Canny over all of it is cheaper (same bytes either way).
+  long long area = 0;
+  for (const Instance& i : inst) area += i.box.area();
+  if (3 * area > frame.total()) {
+    cv::Mat gray, edges;
+    cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
+    cv::Canny(gray, edges, p.canny_low, p.canny_high);
+    for (size_t i = 0; i < inst.size(); ++i)
+      cv::cvtColor(edges(inst[i].box), out[i], cv::COLOR_GRAY2BGR);
+    return;
+  }
+  detail::LocalCanny canny(frame, p.canny_low, p.canny_high);
+  cv::Mat1b edges;
+  for (size_t i = 0; i < inst.size(); ++i) {
+    canny.edges(inst[i].box, edges);
+    cv::cvtColor(edges, out[i], cv::COLOR_GRAY2BGR);
+  }
 }
 
 // cv::GaussianBlur(src, ..., BORDER_REFLECT_101 | BORDER_ISOLATED) inside `roi` of src, by the

@@ -1,5 +1,6 @@
 // See exact_gaussian.hpp for why this exists and what "exact" rests on.
 #include "exact_gaussian.hpp"
+#include "vector_clones.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -8,14 +9,6 @@
 #include <opencv2/imgproc.hpp>
 #include <random>
 #include <utility>
-
-// The inner loops are plain loops the compiler vectorises; with GCC on x86-64 they are also built
-// for AVX2 and picked at load time (the package itself targets baseline x86-64).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define LA3D_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define LA3D_VECTOR_CLONES
-#endif
 
 namespace la3d::detail {
 namespace {
@@ -123,7 +116,8 @@ constexpr int kRowBlock = 32, kRowPad = kRowBlock;
 // OpenCV's Gaussian taps are symmetric (checked when probed): each pair of pixels at equal
 // distance is added first (at most 510, still inside 16 bits) and multiplied once.
 LA3D_VECTOR_CLONES
-void direct_row(uint16_t* h, const uint8_t* src, int n, const uint16_t* taps, int k) {
+void direct_row(uint16_t* __restrict h, const uint8_t* __restrict src, int n,
+                const uint16_t* __restrict taps, int k) {
   const int r = k / 2;
   for (int i0 = 0; i0 < n; i0 += kRowBlock) {
     uint16_t acc[kRowBlock];
@@ -141,28 +135,29 @@ void direct_row(uint16_t* h, const uint8_t* src, int n, const uint16_t* taps, in
 }
 
 LA3D_VECTOR_CLONES
-void add_scaled_u16(uint32_t* acc, const uint16_t* src, int n, uint32_t c) {
+void add_scaled_u16(uint32_t* __restrict acc, const uint16_t* __restrict src, int n, uint32_t c) {
   for (int i = 0; i < n; ++i) acc[i] += c * src[i];
 }
 
 LA3D_VECTOR_CLONES
-void add_scaled_u32(uint32_t* acc, const uint32_t* src, int n, uint32_t c) {
+void add_scaled_u32(uint32_t* __restrict acc, const uint32_t* __restrict src, int n, uint32_t c) {
   for (int i = 0; i < n; ++i) acc[i] += c * src[i];
 }
 
 LA3D_VECTOR_CLONES
-void prefix_u8(uint32_t* prefix, const uint8_t* src, int n) {
+void prefix_u8(uint32_t* __restrict prefix, const uint8_t* __restrict src, int n) {
   // prefix[i + 3] = prefix[i] + src[i] per channel (3 interleaved channels)
   for (int i = 0; i < n; ++i) prefix[i + 3] = prefix[i] + src[i];
 }
 
 LA3D_VECTOR_CLONES
-void accumulate_u16(uint32_t* dst, const uint32_t* prev, const uint16_t* src, int n) {
+void accumulate_u16(uint32_t* __restrict dst, const uint32_t* __restrict prev,
+                    const uint16_t* __restrict src, int n) {
   for (int i = 0; i < n; ++i) dst[i] = prev[i] + src[i];
 }
 
 LA3D_VECTOR_CLONES
-void round_out(uint8_t* out, const uint32_t* acc, int n) {
+void round_out(uint8_t* __restrict out, const uint32_t* __restrict acc, int n) {
   for (int i = 0; i < n; ++i)
     out[i] = uint8_t(std::min<uint32_t>((acc[i] + (1u << 15)) >> 16, 255));
 }

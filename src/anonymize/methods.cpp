@@ -87,11 +87,16 @@ Result<Scaler> parse_scaler(std::string_view name) {
 
 std::string_view scaler_name(Scaler s) {
   switch (s) {
-    case Scaler::Ln: return "ln";
-    case Scaler::Linear: return "linear";
-    case Scaler::LinearNorm: return "linear_norm";
-    case Scaler::QuadraticNorm: return "quadratic_norm";
-    case Scaler::ExpNorm: return "exp_norm";
+    case Scaler::Ln:
+      return "ln";
+    case Scaler::Linear:
+      return "linear";
+    case Scaler::LinearNorm:
+      return "linear_norm";
+    case Scaler::QuadraticNorm:
+      return "quadratic_norm";
+    case Scaler::ExpNorm:
+      return "exp_norm";
   }
   return "ln";
 }
