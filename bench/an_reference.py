@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """LA3D's Python AN step and la3d's, side by side on the same frame and masks (one core each).
 
-Usage: bench/an_reference.py BUILD_DIR [--repeats N] [--sizes 320x240,1280x720] [--people 5]
+Usage: bench/an_reference.py BUILD_DIR [--repeats N] [--rounds R] [--sizes 320x240,1280x720]
+                             [--people 5]
 
 The Python side is written here from the reference's published behaviour (an-methods.md and the
 reference's composition): masks arrive as full-frame boolean arrays; the frame is deep-copied;
@@ -111,6 +112,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=50)
     ap.add_argument("--sizes", default="320x240,1280x720")
     ap.add_argument("--people", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=5)
     a = ap.parse_args()
     cv2.setNumThreads(1)
     cap = cv2.VideoCapture(VTEST)
@@ -132,15 +134,20 @@ def main():
                 cv2.imwrite(os.path.join(tmp, f"mask_{i:02d}.png"), m)
             bool_masks = np.stack([m > 0 for m in masks])
             for method in METHODS:
-                times = []
-                for _ in range(a.repeats):
-                    t0 = time.perf_counter()
-                    py = reference_an_step(frame, bool_masks, method)
-                    times.append((time.perf_counter() - t0) * 1000)
-                py_ms = statistics.median(times)
-                run = subprocess.run([os.path.join(a.build, "an_step"), tmp, method, str(a.repeats)],
-                                     capture_output=True, text=True, check=True)
-                cpp_ms = float(run.stdout.strip())
+                # Rounds alternate the two sides, so that a busy spell of the (shared) machine
+                # falls on both; each side's figure is the median over its rounds' medians.
+                py_rounds, cpp_rounds = [], []
+                for _ in range(a.rounds):
+                    times = []
+                    for _ in range(a.repeats):
+                        t0 = time.perf_counter()
+                        py = reference_an_step(frame, bool_masks, method)
+                        times.append((time.perf_counter() - t0) * 1000)
+                    py_rounds.append(statistics.median(times))
+                    run = subprocess.run([os.path.join(a.build, "an_step"), tmp, method, str(a.repeats)],
+                                         capture_output=True, text=True, check=True)
+                    cpp_rounds.append(float(run.stdout.strip()))
+                py_ms, cpp_ms = statistics.median(py_rounds), statistics.median(cpp_rounds)
                 cpp = cv2.imread(os.path.join(tmp, f"out_cpp_{method}.png"))
                 diff = np.abs(cpp.astype(int) - py.astype(int))
                 if method == "mask":  # the reference's +1 (an-methods.md): la3d writes 0

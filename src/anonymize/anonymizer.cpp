@@ -40,15 +40,14 @@ void edge_patches(const cv::Mat& frame, std::span<const Instance> inst, const An
     cv::Mat gray, edges;
     cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
     cv::Canny(gray, edges, p.canny_low, p.canny_high);
-    for (size_t i = 0; i < inst.size(); ++i)
-      cv::cvtColor(edges(inst[i].box), out[i], cv::COLOR_GRAY2BGR);
+    for (size_t i = 0; i < inst.size(); ++i) out[i] = edges(inst[i].box);
     return;
   }
   detail::LocalCanny canny(frame, p.canny_low, p.canny_high);
-  cv::Mat1b edges;
   for (size_t i = 0; i < inst.size(); ++i) {
+    cv::Mat1b edges;
     canny.edges(inst[i].box, edges);
-    cv::cvtColor(edges, out[i], cv::COLOR_GRAY2BGR);
+    out[i] = edges;  // one channel: pasted into all three
   }
 }
 
@@ -118,6 +117,23 @@ void pixelization_patches(const cv::Mat& frame, std::span<const Instance> inst, 
     const cv::Rect hull(x0, y0, x1 - x0, y1 - y0);
     const cv::Mat P = pixelate(frame(hull), {hull.width / dx, hull.height / dy});
     out[i] = P(b - hull.tl());
+  }
+}
+
+// The patch's pixels under the instance's mask into the frame; a one-channel patch (an edge map)
+// goes into all three channels.
+void paste(const cv::Mat& patch, const Instance& inst, cv::Mat& frame) {
+  cv::Mat dst = frame(inst.box);
+  if (patch.channels() == 3) {
+    patch.copyTo(dst, inst.mask);
+    return;
+  }
+  for (int y = 0; y < dst.rows; ++y) {
+    const uchar* m = inst.mask.ptr<uchar>(y);
+    const uchar* v = patch.ptr<uchar>(y);
+    uchar* d = dst.ptr<uchar>(y);
+    for (int x = 0; x < dst.cols; ++x)
+      if (m[x]) d[3 * x] = d[3 * x + 1] = d[3 * x + 2] = v[x];
   }
 }
 
@@ -221,8 +237,7 @@ void Anonymizer::apply_unchecked(cv::Mat& frame, std::span<const Instance> insta
       adaptive_patches(frame, instances, p, patches);
       break;
   }
-  for (size_t i = 0; i < instances.size(); ++i)
-    patches[i].copyTo(frame(instances[i].box), instances[i].mask);
+  for (size_t i = 0; i < instances.size(); ++i) paste(patches[i], instances[i], frame);
 }
 
 }  // namespace la3d

@@ -48,6 +48,9 @@ cv::Mat1b shape_mask(const Detection& det, const WideBox& box, const cv::Rect& r
                      BoxShape shape) {
   const int64_t bw = box.x1 - box.x0, bh = box.y1 - box.y0;
   if (!det.mask.empty()) {
+    // Already the region's own size and place (no growth, inside the frame): as it is.
+    if (det.mask.size() == region.size() && bw == region.width && bh == region.height)
+      return det.mask;
     // The detector's mask stretched over the grown box (nearest neighbour, as cv::resize), read
     // only where the region is.
     std::vector<int> xs(size_t(region.width));

@@ -38,17 +38,19 @@ void sobel_row(const int16_t* __restrict up, const int16_t* __restrict mid,
   }
 }
 
-struct Buffers {
+}  // namespace
+
+struct LocalCanny::Buffers {
   std::vector<uint8_t> state;
   std::vector<int16_t> gray, dx, dy, mag;
   std::vector<int> stack, visited;
 };
 
-Buffers& buffers() {
-  thread_local Buffers b;
+namespace {
+LocalCanny::Buffers& thread_buffers() {
+  thread_local LocalCanny::Buffers b;
   return b;
 }
-
 }  // namespace
 
 LocalCanny::LocalCanny(const cv::Mat& bgr, double low, double high)
@@ -57,7 +59,8 @@ LocalCanny::LocalCanny(const cv::Mat& bgr, double low, double high)
       height_(bgr.rows),
       low_(cvFloor(std::min(low, high))),
       high_(cvFloor(std::max(low, high))),
-      state_(buffers().state) {
+      buf_(thread_buffers()),
+      state_(buf_.state) {
   CV_Assert(bgr.type() == CV_8UC3);
   state_.assign(size_t(width_) * size_t(height_), kUnknown);
 }
@@ -66,7 +69,7 @@ LocalCanny::LocalCanny(const cv::Mat& bgr, double low, double high)
 // (replicated at the frame's edges, as cv::Canny's Sobel does), gradients and magnitudes over r
 // grown by 1 (magnitude 0 outside the frame, as in cv::Canny's buffers), then suppression.
 void LocalCanny::classify_rect(cv::Rect r) {
-  Buffers& b = buffers();
+  Buffers& b = buf_;
   const int gw = r.width + 4, gh = r.height + 4, mw = r.width + 2, mh = r.height + 2;
   b.gray.resize(size_t(gw) * size_t(gh));
   // Columns r.x - 2 .. inside the frame are converted as one run; the others replicate the
@@ -140,7 +143,7 @@ uint8_t LocalCanny::state_at(int x, int y) {
 // Whether the weak pixel's component of candidates holds a strong pixel: followed depth first,
 // out of any box, until one is met or the component ends. Every pixel visited gets the answer.
 bool LocalCanny::resolve_weak(int x0, int y0) {
-  Buffers& b = buffers();
+  Buffers& b = buf_;
   b.stack.clear();
   b.visited.clear();
   const int start = y0 * width_ + x0;

@@ -27,6 +27,8 @@ class LocalCanny {
   // The edge map (0 or 255) over `box` (inside the frame): cv::Canny(gray(frame))(box).
   void edges(cv::Rect box, cv::Mat1b& out);
 
+  struct Buffers;  // this thread's scratch (defined in the .cpp)
+
  private:
   enum : uint8_t { kUnknown = 0, kNone, kWeak, kStrong, kEdge, kNotEdge, kVisiting };
   void classify_rect(cv::Rect r);
@@ -35,7 +37,8 @@ class LocalCanny {
 
   const cv::Mat& bgr_;
   int width_, height_, low_, high_;
-  std::vector<uint8_t>& state_;  // per frame pixel; reused per thread
+  Buffers& buf_;                 // this thread's scratch, reused from frame to frame
+  std::vector<uint8_t>& state_;  // per frame pixel, in buf_
 };
 
 }  // namespace la3d::detail
