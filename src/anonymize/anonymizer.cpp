@@ -58,10 +58,7 @@ cv::Mat gaussian_patch(const cv::Mat& src, cv::Rect roi, const BlurSpec& spec) {
   const auto ky = detail::fixed_gaussian(spec.ksize.height,
                                          detail::effective_sigma_y(spec.sigma_x, spec.sigma_y));
   cv::Mat out;
-  if (kx && ky) {
-    detail::exact_gaussian_blur(src, roi, *kx, *ky, out);
-    return out;
-  }
+  if (kx && ky && detail::exact_gaussian_blur(src, roi, *kx, *ky, out)) return out;
   cv::GaussianBlur(src, out, spec.ksize, spec.sigma_x, spec.sigma_y,
                    cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
   return out(roi);

@@ -209,13 +209,16 @@ std::shared_ptr<const FixedGaussian> fixed_gaussian(int ksize, double sigma) {
   return k;
 }
 
-void exact_gaussian_blur(const cv::Mat& src, cv::Rect roi, const FixedGaussian& kx,
+bool exact_gaussian_blur(const cv::Mat& src, cv::Rect roi, const FixedGaussian& kx,
                          const FixedGaussian& ky, cv::Mat& dst) {
   CV_Assert(src.type() == CV_8UC3 && (roi & cv::Rect({0, 0}, src.size())) == roi);
   const int W = src.cols, H = src.rows, rx = kx.radius(), ry = ky.radius();
   const int ow = roi.width, oh = roi.height, n = ow * 3;
+  // Row results (twice: per source row and in column order), column prefix sums, column sums.
+  const size_t values = size_t(n) * size_t(oh + 2 * ry + 1);
+  if (values * (2 + 2 + 4) + size_t(oh) * size_t(n) * 4 > kExactGaussianBudget) return false;
   dst.create(oh, ow, CV_8UC3);
-  if (ow == 0 || oh == 0) return;
+  if (ow == 0 || oh == 0) return true;
   thread_local Scratch s;
 
   // Source row of each row of the extended column (roi.y - ry .. roi.y + oh - 1 + ry) and source
@@ -274,6 +277,7 @@ void exact_gaussian_blur(const cv::Mat& src, cv::Rect roi, const FixedGaussian& 
                      uint32_t(ky.step_weight[j]));
   }
   for (int y = 0; y < oh; ++y) round_out(dst.ptr<uint8_t>(y), &s.acc[size_t(y) * size_t(n)], n);
+  return true;
 }
 
 }  // namespace la3d::detail

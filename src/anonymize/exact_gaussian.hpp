@@ -38,8 +38,12 @@ struct FixedGaussian {
 std::shared_ptr<const FixedGaussian> fixed_gaussian(int ksize, double sigma);
 
 // The pixels of cv::GaussianBlur(src, ..., BORDER_REFLECT_101 | BORDER_ISOLATED) inside `roi`
-// (a rectangle of src), written to `dst` (roi.size(), CV_8UC3). src is CV_8UC3.
-void exact_gaussian_blur(const cv::Mat& src, cv::Rect roi, const FixedGaussian& kx,
+// (a rectangle of src), written to `dst` (roi.size(), CV_8UC3). src is CV_8UC3. Returns false,
+// writing nothing, when its buffers would exceed kExactGaussianBudget (a person-sized kernel over
+// a whole 4K frame needs hundreds of MB here, where cv::GaussianBlur streams rows): the caller
+// then uses cv::GaussianBlur.
+inline constexpr size_t kExactGaussianBudget = size_t(64) << 20;
+bool exact_gaussian_blur(const cv::Mat& src, cv::Rect roi, const FixedGaussian& kx,
                          const FixedGaussian& ky, cv::Mat& dst);
 
 // cv::GaussianBlur's effective sigma for the y axis: its sigmaY, or sigmaX when that is 0.

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "anonymize/exact_gaussian.hpp"
+#include "la3d/anonymize/anonymizer.hpp"
 #include "test_util.hpp"
 
 namespace la3d::detail {
@@ -54,7 +55,7 @@ TEST_P(ExactGaussian, SameBytesAsOpenCvOnEveryRectangle) {
     }
     for (const cv::Rect& roi : rects) {
       cv::Mat got;
-      exact_gaussian_blur(src, roi, *kx, *ky, got);
+      ASSERT_TRUE(exact_gaussian_blur(src, roi, *kx, *ky, got));
       ASSERT_EQ(got.size(), roi.size());
       EXPECT_EQ(cv::norm(got, want(roi), cv::NORM_INF), 0) << "roi " << roi << " seed " << seed;
     }
@@ -98,3 +99,34 @@ TEST(ExactGaussianKernel, EvenSizesAreRefusedAndKernelsSumToOne) {
 
 }  // namespace
 }  // namespace la3d::detail
+
+namespace la3d {
+namespace {
+
+// A box too large for the exact path's buffers (a near-full-frame person at 3000x2500) is blurred
+// by cv::GaussianBlur instead: the same bytes, without hundreds of MB of scratch.
+TEST(ExactGaussianBudget, TooLargeABoxFallsBackToOpenCvWithTheSameBytes) {
+  const cv::Size size(3000, 2500);
+  const cv::Mat frame = test::textured_frame(size, 5);
+  const auto k = detail::fixed_gaussian(13, 10);
+  ASSERT_TRUE(k);
+  cv::Mat unused;
+  EXPECT_FALSE(detail::exact_gaussian_blur(frame, cv::Rect({0, 0}, size), *k, *k, unused));
+  EXPECT_TRUE(unused.empty());
+
+  cv::Mat1b full(size, uchar(0));
+  full(cv::Rect(10, 10, 2980, 2480)).setTo(255);
+  AnParams p;
+  p.method = Method::Blur;
+  p.strength_reference = {};
+  cv::Mat got = frame.clone();
+  const std::vector<Instance> inst{test::instance_from_full_mask(full)};
+  ASSERT_TRUE(Anonymizer(p).apply(got, inst).ok());
+  cv::Mat blurred, want = frame.clone();
+  cv::GaussianBlur(frame, blurred, {13, 13}, 10, 10);
+  blurred.copyTo(want, full);
+  EXPECT_EQ(cv::norm(got, want, cv::NORM_INF), 0);
+}
+
+}  // namespace
+}  // namespace la3d
