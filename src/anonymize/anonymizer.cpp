@@ -55,11 +55,13 @@ void edge_patches(const cv::Mat& frame, std::span<const Instance> inst, const An
 // cv::GaussianBlur(src, ..., BORDER_REFLECT_101 | BORDER_ISOLATED) inside `roi` of src, by the
 // exact recomputation when OpenCV's kernel could be reproduced, else by OpenCV on all of src.
 cv::Mat gaussian_patch(const cv::Mat& src, cv::Rect roi, const BlurSpec& spec) {
-  const auto kx = detail::fixed_gaussian(spec.ksize.width, spec.sigma_x);
-  const auto ky = detail::fixed_gaussian(spec.ksize.height,
-                                         detail::effective_sigma_y(spec.sigma_x, spec.sigma_y));
   cv::Mat out;
-  if (kx && ky && detail::exact_gaussian_blur(src, roi, *kx, *ky, out)) return out;
+  if (detail::exact_gaussian_fits(roi.size(), spec.ksize.height)) {
+    const auto kx = detail::fixed_gaussian(spec.ksize.width, spec.sigma_x);
+    const auto ky = detail::fixed_gaussian(spec.ksize.height,
+                                           detail::effective_sigma_y(spec.sigma_x, spec.sigma_y));
+    if (kx && ky && detail::exact_gaussian_blur(src, roi, *kx, *ky, out)) return out;
+  }
   cv::GaussianBlur(src, out, spec.ksize, spec.sigma_x, spec.sigma_y,
                    cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
   return out(roi);
@@ -72,7 +74,8 @@ void blur_patches(const cv::Mat& frame, std::span<const Instance> inst, const An
   const BlurSpec spec{{p.blur_kernel, p.blur_kernel}, p.blur_sigma, p.blur_sigma};
   for (size_t i = 0; i < inst.size(); ++i) {
     const cv::Rect b = inst[i].box;
-    if (detail::fixed_gaussian(p.blur_kernel, p.blur_sigma)) {
+    if (detail::exact_gaussian_fits(b.size(), p.blur_kernel) &&
+        detail::fixed_gaussian(p.blur_kernel, p.blur_sigma)) {
       out[i] = gaussian_patch(frame, b, spec);
       continue;
     }

@@ -214,9 +214,7 @@ bool exact_gaussian_blur(const cv::Mat& src, cv::Rect roi, const FixedGaussian& 
   CV_Assert(src.type() == CV_8UC3 && (roi & cv::Rect({0, 0}, src.size())) == roi);
   const int W = src.cols, H = src.rows, rx = kx.radius(), ry = ky.radius();
   const int ow = roi.width, oh = roi.height, n = ow * 3;
-  // Row results (twice: per source row and in column order), column prefix sums, column sums.
-  const size_t values = size_t(n) * size_t(oh + 2 * ry + 1);
-  if (values * (2 + 2 + 4) + size_t(oh) * size_t(n) * 4 > kExactGaussianBudget) return false;
+  if (!exact_gaussian_fits(roi.size(), int(ky.taps.size()))) return false;
   dst.create(oh, ow, CV_8UC3);
   if (ow == 0 || oh == 0) return true;
   thread_local Scratch s;

@@ -43,6 +43,13 @@ std::shared_ptr<const FixedGaussian> fixed_gaussian(int ksize, double sigma);
 // a whole 4K frame needs hundreds of MB here, where cv::GaussianBlur streams rows): the caller
 // then uses cv::GaussianBlur.
 inline constexpr size_t kExactGaussianBudget = size_t(64) << 20;
+// Whether exact_gaussian_blur's buffers for a `roi` and a column kernel of `ksize_y` taps fit the
+// budget (asked before probing a kernel that would not be used).
+inline bool exact_gaussian_fits(cv::Size roi, int ksize_y) {
+  const size_t n = size_t(roi.width) * 3, rows = size_t(roi.height) + size_t(ksize_y / 2) * 2 + 1;
+  // Row results (per source row and in column order), column prefix sums, column sums.
+  return n * rows * (2 + 2 + 4) + n * size_t(roi.height) * 4 <= kExactGaussianBudget;
+}
 bool exact_gaussian_blur(const cv::Mat& src, cv::Rect roi, const FixedGaussian& kx,
                          const FixedGaussian& ky, cv::Mat& dst);
 
