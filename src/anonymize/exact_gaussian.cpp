@@ -158,8 +158,7 @@ void accumulate_u16(uint32_t* __restrict dst, const uint32_t* __restrict prev,
 
 LA3D_VECTOR_CLONES
 void round_out(uint8_t* __restrict out, const uint32_t* __restrict acc, int n) {
-  for (int i = 0; i < n; ++i)
-    out[i] = uint8_t(std::min<uint32_t>((acc[i] + (1u << 15)) >> 16, 255));
+  for (int i = 0; i < n; ++i) out[i] = round_fixed16(acc[i]);
 }
 
 // Buffers reused from call to call on each thread (the AN step runs per frame and per person).

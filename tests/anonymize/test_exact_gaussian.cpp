@@ -38,6 +38,7 @@ TEST_P(ExactGaussian, SameBytesAsOpenCvOnEveryRectangle) {
   const auto kx = fixed_gaussian(c.ksize.width, c.sigma_x);
   const auto ky = fixed_gaussian(c.ksize.height, effective_sigma_y(c.sigma_x, c.sigma_y));
   ASSERT_TRUE(kx && ky) << "OpenCV's kernel was not reproduced";
+  if (c.name.starts_with("rows_by_parts")) ASSERT_TRUE(kx->steps_in_rows) << "not the path meant";
   for (unsigned seed = 1; seed <= 3; ++seed) {
     // Random noise (every tap shows) and a textured frame (edges, flat areas).
     const cv::Mat src =
@@ -74,6 +75,9 @@ INSTANTIATE_TEST_SUITE_P(
         // adaptive_max_blur: kernel as large as the image, sigma from the size
         Case{"max_k59x179_derived", {59, 179}, 0, 0, {60, 180}},
         Case{"max_k23x59_derived", {23, 59}, 0, 0, {24, 60}},
+        // kernels whose row pass also goes by summation by parts (few distinct tap values)
+        Case{"rows_by_parts_k37_sigma24", {37, 37}, 24, 24, {90, 70}},
+        Case{"rows_by_parts_max_k79x93_derived", {79, 93}, 0, 0, {80, 94}},
         Case{"binomial_k3_k5_derived", {3, 5}, 0, 0, {9, 9}},
         // images smaller than the kernel (reflected more than once), 1-pixel images
         Case{"kernel_wider_than_image", {13, 13}, 10, 10, {4, 3}},
