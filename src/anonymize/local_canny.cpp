@@ -42,6 +42,11 @@ void sobel_row(const int16_t* __restrict up, const int16_t* __restrict mid,
 
 struct LocalCanny::Buffers {
   std::vector<uint8_t> state;
+  // The frame size `state` was last used for, and every rectangle classified in it: only these
+  // hold anything but kUnknown (the walks mark only classified pixels), so the next frame of that
+  // size clears them instead of the whole frame (8 MB per 4K frame otherwise).
+  cv::Size size;
+  std::vector<cv::Rect> touched;
   std::vector<int16_t> gray, dx, dy, mag;
   std::vector<int> stack, visited;
 };
@@ -62,7 +67,15 @@ LocalCanny::LocalCanny(const cv::Mat& bgr, double low, double high)
       buf_(thread_buffers()),
       state_(buf_.state) {
   CV_Assert(bgr.type() == CV_8UC3);
-  state_.assign(size_t(width_) * size_t(height_), kUnknown);
+  if (buf_.size != bgr.size()) {
+    state_.assign(size_t(width_) * size_t(height_), kUnknown);
+    buf_.size = bgr.size();
+  } else {
+    for (const cv::Rect& r : buf_.touched)
+      for (int y = r.y; y < r.y + r.height; ++y)
+        std::fill_n(&state_[size_t(y) * size_t(width_) + size_t(r.x)], r.width, kUnknown);
+  }
+  buf_.touched.clear();
 }
 
 // Classes of every pixel of r (inside the frame) that has none yet: gray over r grown by 2
@@ -70,6 +83,7 @@ LocalCanny::LocalCanny(const cv::Mat& bgr, double low, double high)
 // grown by 1 (magnitude 0 outside the frame, as in cv::Canny's buffers), then suppression.
 void LocalCanny::classify_rect(cv::Rect r) {
   Buffers& b = buf_;
+  b.touched.push_back(r);
   const int gw = r.width + 4, gh = r.height + 4, mw = r.width + 2, mh = r.height + 2;
   b.gray.resize(size_t(gw) * size_t(gh));
   // Columns r.x - 2 .. inside the frame are converted as one run; the others replicate the
