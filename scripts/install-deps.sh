@@ -10,7 +10,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libonnx-dev libprotobuf-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libtorch-dev libopenblas0-pthread
+  libtorch-dev libopenblas0-pthread libdnnl-dev
   libcpp-httplib-dev chromium
   libmosquitto-dev mosquitto mosquitto-clients
   libgstrtspserver-1.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev

@@ -100,6 +100,11 @@ void add_engine_options(CLI::App& app, EngineArgs& a, bool weak_allowed,
                  "when detection fails on a frame: fail, or mask-frame (cover the whole frame)")
       ->check(CLI::IsMember({"fail", "mask-frame"}))
       ->capture_default_str();
+  app.add_option("--inference", a.inference,
+                 "CNN forward passes: auto (oneDNN where built in and the model allows, else "
+                 "OpenCV's dnn) or opencv")
+      ->check(CLI::IsMember({"auto", "opencv"}))
+      ->capture_default_str();
   app.add_option("--threads", a.threads,
                  "worker threads for OpenCV (0 = all cores; at most the number of cores)")
       ->check(CLI::Range(0, 256))
@@ -137,6 +142,9 @@ Result<EngineOptions> engine_options(const EngineArgs& a) {
   auto classes = parse_classes(a.classes);
   if (!classes) return classes.error();
   e.detect.classes = classes.value();
+  auto inference = parse_inference(a.inference);
+  if (!inference) return inference.error();
+  e.detect.inference = inference.value();
   o.masks.box_shape = a.box_shape == "ellipse" ? BoxShape::Ellipse : BoxShape::Box;
   e.segment = a.box_shape == "segment";
   o.masks.scale = a.mask_scale;

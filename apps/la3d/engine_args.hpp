@@ -35,6 +35,7 @@ struct EngineArgs {
   std::string mask_colour = colour_name(AnParams{}.mask_colour);
   std::string strength_reference = size_name(AnParams{}.strength_reference);
   std::string on_detector_error = "fail";
+  std::string inference = "auto";  // DetectOptions{}.inference
   int threads = engine_defaults().threads;
   bool allow_weak = false;  // run below the privacy floor, with a warning each run
 };

@@ -7,6 +7,7 @@
 #include "la3d/core/coco.hpp"
 #include "la3d/detect/detector.hpp"
 #include "net_util.hpp"
+#include "onednn_net.hpp"
 
 namespace la3d {
 
@@ -20,9 +21,19 @@ const cv::Scalar kStd(57.375, 57.12, 58.395);
 
 class NanoDetDetector final : public Detector {
  public:
-  NanoDetDetector(cv::dnn::Net net, DetectOptions o, cv::Size input)
-      : net_(std::move(net)), options_(std::move(o)), input_(input) {}
+  NanoDetDetector(cv::dnn::Net net, std::unique_ptr<OneDnnNet> fast, DetectOptions o,
+                  cv::Size input)
+      : net_(std::move(net)), fast_(std::move(fast)), options_(std::move(o)), input_(input) {}
   std::string name() const override { return "nanodet"; }
+
+  // Class scores of strides 8, 16, 32, then their distance bins; each [1, channels, cells] (the
+  // model is cut before the graph's own transposes to [1, cells, channels]).
+  static std::vector<std::string> output_names() {
+    return {
+        "PartitionedCall_onnx_tf_prefix_Reshape_156", "PartitionedCall_onnx_tf_prefix_Reshape_167",
+        "PartitionedCall_onnx_tf_prefix_Reshape_178", "PartitionedCall_onnx_tf_prefix_Reshape_159",
+        "PartitionedCall_onnx_tf_prefix_Reshape_170", "PartitionedCall_onnx_tf_prefix_Reshape_181"};
+  }
 
   Result<std::vector<Detection>> detect(const cv::Mat& frame, long long) override {
     const Letterbox lb = letterbox(frame, input_, kMean);
@@ -32,18 +43,17 @@ class NanoDetDetector final : public Detector {
       plane *= 1.0 / kStd[c];
     }
     std::vector<cv::Mat> outs;
-    try {
-      net_.setInput(blob);
-      // Class scores of strides 8, 16, 32, then their distance bins; each [1, channels, cells]
-      // (the model is cut before the graph's own transposes to [1, cells, channels]).
-      net_.forward(outs, std::vector<cv::String>{"PartitionedCall_onnx_tf_prefix_Reshape_156",
-                                                 "PartitionedCall_onnx_tf_prefix_Reshape_167",
-                                                 "PartitionedCall_onnx_tf_prefix_Reshape_178",
-                                                 "PartitionedCall_onnx_tf_prefix_Reshape_159",
-                                                 "PartitionedCall_onnx_tf_prefix_Reshape_170",
-                                                 "PartitionedCall_onnx_tf_prefix_Reshape_181"});
-    } catch (const cv::Exception& e) {
-      return make_error(std::string("nanodet inference failed: ") + e.what());
+    if (fast_) {
+      auto r = fast_->forward(blob, cv::getNumThreads());
+      if (!r) return make_error("nanodet inference failed: " + r.error().message);
+      outs = std::move(r.value());
+    } else {
+      try {
+        net_.setInput(blob);
+        net_.forward(outs, output_names());
+      } catch (const cv::Exception& e) {
+        return make_error(std::string("nanodet inference failed: ") + e.what());
+      }
     }
     std::vector<Detection> candidates;
     const auto classes = coco_classes();
@@ -94,7 +104,8 @@ class NanoDetDetector final : public Detector {
                             (cy + side[3]) / scale, frame);
   }
 
-  cv::dnn::Net net_;
+  cv::dnn::Net net_;                 // used when fast_ is null
+  std::unique_ptr<OneDnnNet> fast_;  // oneDNN, where the build and the graph allow
   DetectOptions options_;
   cv::Size input_;  // the network's input, W x H (multiples of 32)
 };
@@ -106,10 +117,17 @@ Result<std::unique_ptr<Detector>> make_nanodet_detector(const std::string& onnx_
                                                         cv::Size input) {
   if (input.width <= 0 || input.height <= 0 || input.width % 32 || input.height % 32)
     return make_error("nanodet input size must be multiples of 32");
+  if (options.inference == Inference::automatic) {
+    auto fast = OneDnnNet::load_file(onnx_path, {1, 3, input.height, input.width},
+                                     NanoDetDetector::output_names());
+    if (fast)
+      return std::unique_ptr<Detector>(std::make_unique<NanoDetDetector>(
+          cv::dnn::Net(), std::move(fast.value()), options, input));
+  }
   auto net = load_onnx_net(onnx_path);
   if (!net) return net.error();
   return std::unique_ptr<Detector>(
-      std::make_unique<NanoDetDetector>(std::move(net.value()), options, input));
+      std::make_unique<NanoDetDetector>(std::move(net.value()), nullptr, options, input));
 }
 
 }  // namespace la3d

@@ -248,4 +248,10 @@ Result<Camera> parse_camera(const std::string& text) {
   return make_error("camera must be fixed or moving, got '" + text + "'");
 }
 
+Result<Inference> parse_inference(const std::string& text) {
+  if (text == "auto") return Inference::automatic;
+  if (text == "opencv") return Inference::opencv;
+  return make_error("inference must be auto or opencv, got '" + text + "'");
+}
+
 }  // namespace la3d

@@ -13,10 +13,15 @@
 
 namespace la3d {
 
+// What runs a CNN's forward pass. automatic: oneDNN where this build has it and the model's
+// operators are all supported (NanoDet: about 3x faster convolutions), else OpenCV's dnn.
+enum class Inference { automatic, opencv };
+
 struct DetectOptions {
   cv::Size detect_size{320, 240};  // -ods: frames are resized to this width (aspect kept) first
   float threshold = 0.25f;         // -odt
   std::set<int> classes{1};        // COCO ids to keep (-odc); person by default
+  Inference inference = Inference::automatic;  // --inference
 };
 
 // Finds objects in a frame. `frame_index` counts from 0 over the input and lets file-backed

@@ -94,5 +94,6 @@ Result<std::set<int>> parse_classes(const std::vector<std::string>& names);
 // "auto" (0) or a whole number from 1.
 Result<int> parse_detect_every(const std::string& text);
 Result<Camera> parse_camera(const std::string& text);  // "", "fixed", "moving"
+Result<Inference> parse_inference(const std::string& text);  // "auto", "opencv"
 
 }  // namespace la3d
