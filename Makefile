@@ -46,7 +46,7 @@ sanitize: models
 # regression inputs of past crashes. `make fuzz` runs each for FUZZ_SECONDS; `fuzz-smoke` runs each
 # on 30,000 inputs from a fixed seed (about 20 s for the slowest target), the same on every machine.
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS := detections npy checkpoint tfjs onnx dashboard_config vad_labels camera_config
+FUZZ_TARGETS := detections npy checkpoint tfjs onnx dashboard_config vad_labels camera_config onednn
 $(BUILD)-fuzz/build.ninja:
 	CXX=clang++ cmake -S tests/fuzz -B $(BUILD)-fuzz -G Ninja
 fuzz-build: deps $(BUILD)-fuzz/build.ninja

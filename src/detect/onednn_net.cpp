@@ -172,7 +172,7 @@ class Builder {
     if (t.has_raw_data()) {
       if (int64_t(t.raw_data().size()) != count * 4) fail(t.name() + ": size does not fit dims");
       v.resize(size_t(count));
-      std::memcpy(v.data(), t.raw_data().data(), t.raw_data().size());
+      if (count) std::memcpy(v.data(), t.raw_data().data(), t.raw_data().size());
     } else {
       if (t.float_data_size() != count) fail(t.name() + ": size does not fit dims");
       v.assign(t.float_data().begin(), t.float_data().end());
@@ -185,7 +185,7 @@ class Builder {
     if (t.has_raw_data()) {
       if (t.raw_data().size() % 8 || t.raw_data().size() > 1024) fail(t.name() + ": bad size");
       v.resize(t.raw_data().size() / 8);
-      std::memcpy(v.data(), t.raw_data().data(), t.raw_data().size());
+      if (!v.empty()) std::memcpy(v.data(), t.raw_data().data(), t.raw_data().size());
     } else {
       v.assign(t.int64_data().begin(), t.int64_data().end());
     }
@@ -428,6 +428,7 @@ class Builder {
     if (dd.size() != 4 || dd[0] != sd[0] || dd[1] != sd[1] || dd[2] < 1 || dd[3] < 1 ||
         dd[2] > 16384 || dd[3] > 16384)
       fail(where + ": only spatial resizing is supported");
+    if (product(dd) > (int64_t(1) << 26)) fail(where + ": output too large");
     const dnnl::resampling_forward::desc d(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::resampling_linear, src.get_desc(),
         memory::desc(dd, memory::data_type::f32, memory::format_tag::any));
