@@ -179,6 +179,10 @@ EngineOptions engine_options(const py::dict& kw) {
         o.camera = c.value();
       } else if (key == "motion_guard") {
         o.motion_guard = v.cast<bool>();
+      } else if (key == "inference") {
+        auto i = parse_inference(v.cast<std::string>());
+        if (!i) return i.error();
+        o.detect.inference = i.value();
       } else if (key == "tiles") {
         o.tiles = v.cast<int>();
       } else if (key == "threads") {
