@@ -44,7 +44,7 @@ class NanoDetDetector final : public Detector {
     }
     std::vector<cv::Mat> outs;
     if (fast_) {
-      auto r = fast_->forward(blob, cv::getNumThreads());
+      auto r = fast_->forward(blob);
       if (!r) return make_error("nanodet inference failed: " + r.error().message);
       outs = std::move(r.value());
     } else {
@@ -119,7 +119,7 @@ Result<std::unique_ptr<Detector>> make_nanodet_detector(const std::string& onnx_
     return make_error("nanodet input size must be multiples of 32");
   if (options.inference == Inference::automatic) {
     auto fast = OneDnnNet::load_file(onnx_path, {1, 3, input.height, input.width},
-                                     NanoDetDetector::output_names());
+                                     NanoDetDetector::output_names(), cv::getNumThreads());
     if (fast)
       return std::unique_ptr<Detector>(std::make_unique<NanoDetDetector>(
           cv::dnn::Net(), std::move(fast.value()), options, input));

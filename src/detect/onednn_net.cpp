@@ -11,10 +11,15 @@
 #include <sstream>
 
 #ifdef LA3D_HAVE_DNNL
-#include <omp.h>
 #include <onnx/onnx_pb.h>
 
 #include <oneapi/dnnl/dnnl.hpp>
+
+// Debian's oneDNN runs on GNU OpenMP (libgomp). la3d links that same runtime and declares its one
+// call here rather than including <omp.h>: under clang that header belongs to LLVM's runtime, and
+// two OpenMP runtimes in one process would each keep their own threads.
+extern "C" void omp_set_num_threads(int);
+extern "C" int omp_get_max_threads();
 #endif
 
 namespace la3d {
@@ -79,6 +84,7 @@ struct OneDnnNet::Impl {
   std::vector<Step> steps;
   std::vector<memory> outputs;  // plain layout
   std::vector<Dims> output_dims;
+  int threads = 1;
 };
 
 namespace {
@@ -516,13 +522,31 @@ bool OneDnnNet::available() {
   return true;
 }
 
+// Sets this thread's OpenMP thread count for a scope (oneDNN reads it when it builds and runs
+// primitives), and puts the previous one back.
+class OmpThreads {
+ public:
+  explicit OmpThreads(int n) : saved_(omp_get_max_threads()) {
+    omp_set_num_threads(std::max(1, n));
+  }
+  ~OmpThreads() { omp_set_num_threads(saved_); }
+  OmpThreads(const OmpThreads&) = delete;
+  OmpThreads& operator=(const OmpThreads&) = delete;
+
+ private:
+  int saved_;
+};
+
 Result<std::unique_ptr<OneDnnNet>> OneDnnNet::load(const std::string& bytes,
                                                    const std::vector<int>& input_dims,
-                                                   const std::vector<std::string>& outputs) {
+                                                   const std::vector<std::string>& outputs,
+                                                   int threads) {
   onnx::ModelProto model;
   if (!model.ParseFromString(bytes)) return make_error("not an ONNX model");
   try {
     auto impl = std::make_unique<Impl>();
+    impl->threads = std::max(1, threads);
+    const OmpThreads scope(impl->threads);
     Builder(*impl, model.graph()).build(input_dims, outputs);
     return std::unique_ptr<OneDnnNet>(new OneDnnNet(std::move(impl)));
   } catch (const BuildError& e) {
@@ -534,14 +558,15 @@ Result<std::unique_ptr<OneDnnNet>> OneDnnNet::load(const std::string& bytes,
   }
 }
 
-Result<std::vector<cv::Mat>> OneDnnNet::forward(const cv::Mat& input, int threads) {
+Result<std::vector<cv::Mat>> OneDnnNet::forward(const cv::Mat& input) {
   if (input.type() != CV_32F || !input.isContinuous() ||
       int64_t(input.total()) != product(impl_->input_dims))
     return make_error("oneDNN: input of " + std::to_string(input.total()) + " floats, expected " +
                       dims_text(impl_->input_dims));
   try {
-    // oneDNN's threads are OpenMP's; the calling thread's setting applies to its own regions.
-    omp_set_num_threads(std::max(1, threads));
+    // The primitives keep the thread count they were built for; the setting also covers the
+    // reorders, which read it as they run.
+    const OmpThreads scope(impl_->threads);
     impl_->input.set_data_handle(const_cast<float*>(input.ptr<float>()));
     for (auto& s : impl_->steps) s.primitive.execute(impl_->stream, s.args);
     impl_->stream.wait();
@@ -569,10 +594,10 @@ bool OneDnnNet::available() {
   return false;
 }
 Result<std::unique_ptr<OneDnnNet>> OneDnnNet::load(const std::string&, const std::vector<int>&,
-                                                   const std::vector<std::string>&) {
+                                                   const std::vector<std::string>&, int) {
   return make_error("this build has no oneDNN");
 }
-Result<std::vector<cv::Mat>> OneDnnNet::forward(const cv::Mat&, int) {
+Result<std::vector<cv::Mat>> OneDnnNet::forward(const cv::Mat&) {
   return make_error("this build has no oneDNN");
 }
 
@@ -580,12 +605,13 @@ Result<std::vector<cv::Mat>> OneDnnNet::forward(const cv::Mat&, int) {
 
 Result<std::unique_ptr<OneDnnNet>> OneDnnNet::load_file(const std::string& path,
                                                         const std::vector<int>& input_dims,
-                                                        const std::vector<std::string>& outputs) {
+                                                        const std::vector<std::string>& outputs,
+                                                        int threads) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return make_error("cannot read " + path);
   std::ostringstream bytes;
   bytes << f.rdbuf();
-  auto net = load(bytes.str(), input_dims, outputs);
+  auto net = load(bytes.str(), input_dims, outputs, threads);
   if (!net) return make_error(path + ": " + net.error().message);
   return net;
 }

@@ -18,19 +18,23 @@ namespace la3d {
 // Identity. A graph with anything else is refused, and the caller uses OpenCV's dnn.
 class OneDnnNet {
  public:
-  // Builds the graph for an NCHW float input of `input_dims`, computing `outputs` (value names).
+  // Builds the graph for an NCHW float input of `input_dims`, computing `outputs` (value names),
+  // on `threads` threads (oneDNN splits each primitive's work when it builds it, so the count is
+  // fixed here; cv::getNumThreads() is the usual value).
   static Result<std::unique_ptr<OneDnnNet>> load(const std::string& onnx_bytes,
                                                  const std::vector<int>& input_dims,
-                                                 const std::vector<std::string>& outputs);
+                                                 const std::vector<std::string>& outputs,
+                                                 int threads);
   static Result<std::unique_ptr<OneDnnNet>> load_file(const std::string& onnx_path,
                                                       const std::vector<int>& input_dims,
-                                                      const std::vector<std::string>& outputs);
+                                                      const std::vector<std::string>& outputs,
+                                                      int threads);
   ~OneDnnNet();
 
   // One forward pass on `input` (float, the dims given to load, contiguous). Returns the outputs
   // in the order asked for, as float Mats with the ONNX shapes (copies: the next call reuses the
-  // network's buffers). `threads` caps oneDNN's threads (cv::getNumThreads() is the usual value).
-  Result<std::vector<cv::Mat>> forward(const cv::Mat& input, int threads);
+  // network's buffers).
+  Result<std::vector<cv::Mat>> forward(const cv::Mat& input);
 
   // Whether this build has oneDNN at all (without it, load always returns an error).
   static bool available();

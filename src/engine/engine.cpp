@@ -146,6 +146,10 @@ Result<Engine> build_engine(const EngineOptions& o, std::unique_ptr<Detector> gi
       for (const std::string& w : e.weak) all += (all.empty() ? "" : "; ") + w;
       return make_error(all + ": people would stay recognisable (--allow-weak runs it anyway)");
     }
+    // Before any model loads: oneDNN fixes a network's thread count when it builds it. Debian's
+    // OpenCV runs on TBB, which prints its own warning (on stderr, outside la3d's one-line
+    // contract) when asked for more workers than cores, and would not use them anyway.
+    if (o.threads > 0) cv::setNumThreads(std::min(o.threads, cv::getNumberOfCPUs()));
     if (anonymizes && given) {
       e.detector = std::move(given);
     } else if (anonymizes) {
@@ -171,9 +175,6 @@ Result<Engine> build_engine(const EngineOptions& o, std::unique_ptr<Detector> gi
         o.motion_guard || o.camera == Camera::Fixed || (o.camera == Camera::Auto && !from_file);
     if (e.detector && guarded) e.detector = make_motion_guard(std::move(e.detector), guard);
     if (Status s = FramePipeline::check(e.options, e.detector.get()); !s) return s.error();
-    // Debian's OpenCV runs on TBB, which prints its own warning (on stderr, outside la3d's one-line
-    // contract) when asked for more workers than cores, and would not use them anyway.
-    if (o.threads > 0) cv::setNumThreads(std::min(o.threads, cv::getNumberOfCPUs()));
     return e;
   });
 }

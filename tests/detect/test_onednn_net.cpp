@@ -142,9 +142,9 @@ TEST_P(OneDnnGraphs, SameOutputsAsOpenCvDnn) {
   cv::Mat input(int(dims.size()), dims.data(), CV_32F);
   cv::randu(input, -2.0, 2.0);
 
-  auto fast = OneDnnNet::load(bytes, dims, outputs);
+  auto fast = OneDnnNet::load(bytes, dims, outputs, 2);
   ASSERT_TRUE(fast.ok()) << fast.error().message;
-  auto got = fast.value()->forward(input, 2);
+  auto got = fast.value()->forward(input);
   ASSERT_TRUE(got.ok()) << got.error().message;
 
   cv::dnn::Net net = cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
@@ -164,17 +164,22 @@ TEST_P(OneDnnGraphs, SameOutputsAsOpenCvDnn) {
     // The outputs must not be trivially equal (a graph that outputs zeros would pass anything).
     EXPECT_GT(cv::norm(want[i], cv::NORM_INF), 1e-3);
   }
-  // A second pass on another input: the buffers are reused, the results must follow the input.
+  // A second pass on another input: the buffers are reused, the results must follow the input;
+  // and the same graph built for one thread (the work is split differently) agrees too.
   cv::Mat other = input.clone();
   cv::randu(other, -2.0, 2.0);
-  auto again = fast.value()->forward(other, 1);
-  ASSERT_TRUE(again.ok());
+  auto single = OneDnnNet::load(bytes, dims, outputs, 1);
+  ASSERT_TRUE(single.ok()) << single.error().message;
   net.setInput(other);
   net.forward(want, std::vector<cv::String>(outputs.begin(), outputs.end()));
-  for (size_t i = 0; i < want.size(); ++i) {
-    const double scale = std::max(1.0, cv::norm(want[i], cv::NORM_INF));
-    EXPECT_LT(cv::norm(again->at(i).reshape(1, 1), want[i].reshape(1, 1), cv::NORM_INF),
-              1e-4 * scale);
+  for (auto* n : {fast.value().get(), single.value().get()}) {
+    auto again = n->forward(other);
+    ASSERT_TRUE(again.ok());
+    for (size_t i = 0; i < want.size(); ++i) {
+      const double scale = std::max(1.0, cv::norm(want[i], cv::NORM_INF));
+      EXPECT_LT(cv::norm(again->at(i).reshape(1, 1), want[i].reshape(1, 1), cv::NORM_INF),
+                1e-4 * scale);
+    }
   }
 }
 
@@ -291,7 +296,7 @@ TEST_P(OneDnnRefuses, WithAnErrorNamingTheProblem) {
   std::string out;
   GetParam().build(g, out);
   g.output(out);
-  auto net = OneDnnNet::load(g.bytes(), {1, 4, 8, 8}, {out});
+  auto net = OneDnnNet::load(g.bytes(), {1, 4, 8, 8}, {out}, 1);
   ASSERT_FALSE(net.ok());
   EXPECT_NE(net.error().message.find("oneDNN"), std::string::npos) << net.error().message;
 }
@@ -359,18 +364,18 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(OneDnnNet, RefusesBytesThatAreNoModelAndInputsOfAnotherSize) {
   if (!OneDnnNet::available()) GTEST_SKIP() << "this build has no oneDNN (libdnnl-dev)";
-  EXPECT_FALSE(OneDnnNet::load("\x08\x96\x01garbage", {1, 3, 8, 8}, {"y"}).ok());
+  EXPECT_FALSE(OneDnnNet::load("\x08\x96\x01garbage", {1, 3, 8, 8}, {"y"}, 1).ok());
   GraphBuilder g({1, 4, 8, 8});
   const auto y = g.conv("x", 4, 8, 3, 1, 1, true, 0.1f);
   g.output(y);
-  auto net = OneDnnNet::load(g.bytes(), {1, 4, 8, 8}, {y});
+  auto net = OneDnnNet::load(g.bytes(), {1, 4, 8, 8}, {y}, 1);
   ASSERT_TRUE(net.ok()) << net.error().message;
   const int wrong[] = {1, 4, 8, 9};
-  auto r = net.value()->forward(cv::Mat(4, wrong, CV_32F, cv::Scalar(0)), 1);
+  auto r = net.value()->forward(cv::Mat(4, wrong, CV_32F, cv::Scalar(0)));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("1x4x8x8"), std::string::npos) << r.error().message;
   // An output name that the graph does not have.
-  EXPECT_FALSE(OneDnnNet::load(g.bytes(), {1, 4, 8, 8}, {"missing"}).ok());
+  EXPECT_FALSE(OneDnnNet::load(g.bytes(), {1, 4, 8, 8}, {"missing"}, 1).ok());
 }
 
 // The installed NanoDet: raw outputs close to OpenCV's, and the same people in the same boxes on
@@ -402,15 +407,16 @@ TEST(OneDnnNet, InstalledNanoDetMatchesOpenCv) {
   }
   EXPECT_GT(people, 50u);  // vtest has about 15 people a frame: the comparison saw many
 
-  // Raw outputs on the first frame's blob, against OpenCV's, all six heads.
+  // Raw outputs on the last frame's blob against OpenCV's: stride-8 scores, stride-32 distances.
   auto raw = OneDnnNet::load_file(
       installed->onnx.string(), {1, 3, 320, 416},
-      {"PartitionedCall_onnx_tf_prefix_Reshape_156", "PartitionedCall_onnx_tf_prefix_Reshape_181"});
+      {"PartitionedCall_onnx_tf_prefix_Reshape_156", "PartitionedCall_onnx_tf_prefix_Reshape_181"},
+      2);
   ASSERT_TRUE(raw.ok()) << raw.error().message;
   cv::Mat small;
   cv::resize(frame, small, {416, 320});
   const cv::Mat blob = cv::dnn::blobFromImage(small, 1 / 57.0, {}, cv::Scalar(103, 116, 123));
-  auto got = raw.value()->forward(blob, 2);
+  auto got = raw.value()->forward(blob);
   ASSERT_TRUE(got.ok()) << got.error().message;
   cv::dnn::Net net = cv::dnn::readNetFromONNX(installed->onnx.string());
   net.setInput(blob);

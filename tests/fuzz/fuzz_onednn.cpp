@@ -13,11 +13,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!m.ParseFromString(bytes)) return 0;
   std::vector<std::string> outputs;
   for (const auto& o : m.graph().output()) outputs.push_back(o.name());
-  auto net = la3d::OneDnnNet::load(bytes, {1, 4, 16, 16}, outputs);
+  auto net = la3d::OneDnnNet::load(bytes, {1, 4, 16, 16}, outputs, 1);
   if (!net) return 0;
   const int dims[] = {1, 4, 16, 16};
   cv::Mat input(4, dims, CV_32F, cv::Scalar(0.5));
-  auto out = net.value()->forward(input, 1);
+  auto out = net.value()->forward(input);
   (void)out;
   return 0;
 }
