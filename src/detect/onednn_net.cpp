@@ -84,6 +84,7 @@ struct OneDnnNet::Impl {
   std::vector<Step> steps;
   std::vector<memory> outputs;  // plain layout
   std::vector<Dims> output_dims;
+  std::vector<memory> view_bases;  // buffers that views point into, kept alive with the net
   int threads = 1;
 };
 
@@ -119,6 +120,8 @@ class Builder {
 
     for (const auto& o : outputs) {
       memory m = plain(value(o, "output"));
+      // The input's buffer is the caller's and set only while a pass runs.
+      if (!m.get_data_handle()) fail("output " + o + " is the graph input");
       net_.outputs.push_back(m);
       net_.output_dims.push_back(m.get_desc().dims());
     }
@@ -212,7 +215,7 @@ class Builder {
     float* p = static_cast<float*>(base.get_data_handle());
     // The input's buffer is set per forward pass, so no view may be taken of it.
     if (!p) fail("a view of the graph input is not supported");
-    views_.push_back(base);
+    net_.view_bases.push_back(base);
     return memory(plain_desc(dims), net_.engine, p + offset);
   }
 
@@ -511,7 +514,6 @@ class Builder {
   std::map<std::string, std::vector<int>> consumers_;  // -1: a graph output
   std::map<std::string, std::pair<std::string, Dims>> pads_;
   std::set<int> skipped_;
-  std::vector<memory> views_;  // bases of views, kept alive
 };
 
 }  // namespace

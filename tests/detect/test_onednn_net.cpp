@@ -355,6 +355,11 @@ INSTANTIATE_TEST_SUITE_P(
                       const auto c = g.conv("x", 4, 4, 1, 1, 0, true);
                       g.node("Reshape", {c, g.ints({1, 4, 63})}, {out});
                     }},
+        RefusedCase{"OutputThatIsTheInput",
+                    [](GraphBuilder& g, std::string& out) {
+                      out = g.value();
+                      g.node("Identity", {"x"}, {out});
+                    }},
         RefusedCase{"UndefinedValue",
                     [](GraphBuilder& g, std::string& out) {
                       out = g.value();
