@@ -79,11 +79,9 @@ struct BuildError {
 struct OneDnnNet::Impl {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
-  memory input;
-  Dims input_dims;
+  memory input;  // plain NCHW; its buffer is the caller's, set only while a pass runs
   std::vector<Step> steps;
-  std::vector<memory> outputs;  // plain layout
-  std::vector<Dims> output_dims;
+  std::vector<memory> outputs;     // plain layout, in the order asked for
   std::vector<memory> view_bases;  // buffers that views point into, kept alive with the net
   int threads = 1;
 };
@@ -106,8 +104,8 @@ class Builder {
     if (input_dims.size() != 4) fail("the input must be NCHW");
     for (int d : input_dims)
       if (d <= 0 || d > 16384) fail("bad input size");
-    net_.input_dims.assign(input_dims.begin(), input_dims.end());
-    net_.input = memory(plain_desc(net_.input_dims), net_.engine, DNNL_MEMORY_NONE);
+    net_.input = memory(plain_desc(Dims(input_dims.begin(), input_dims.end())), net_.engine,
+                        DNNL_MEMORY_NONE);
     values_[input_name] = net_.input;
 
     for (int i = 0; i < g_.node_size(); ++i)
@@ -123,7 +121,6 @@ class Builder {
       // The input's buffer is the caller's and set only while a pass runs.
       if (!m.get_data_handle()) fail("output " + o + " is the graph input");
       net_.outputs.push_back(m);
-      net_.output_dims.push_back(m.get_desc().dims());
     }
   }
 
@@ -561,10 +558,11 @@ Result<std::unique_ptr<OneDnnNet>> OneDnnNet::load(const std::string& bytes,
 }
 
 Result<std::vector<cv::Mat>> OneDnnNet::forward(const cv::Mat& input) {
+  const Dims expected = impl_->input.get_desc().dims();
   if (input.type() != CV_32F || !input.isContinuous() ||
-      int64_t(input.total()) != product(impl_->input_dims))
+      int64_t(input.total()) != product(expected))
     return make_error("oneDNN: input of " + std::to_string(input.total()) + " floats, expected " +
-                      dims_text(impl_->input_dims));
+                      dims_text(expected));
   try {
     // The primitives keep the thread count they were built for; the setting also covers the
     // reorders, which read it as they run.
@@ -574,11 +572,11 @@ Result<std::vector<cv::Mat>> OneDnnNet::forward(const cv::Mat& input) {
     impl_->stream.wait();
     impl_->input.set_data_handle(DNNL_MEMORY_NONE);
     std::vector<cv::Mat> out;
-    for (size_t i = 0; i < impl_->outputs.size(); ++i) {
-      const Dims& d = impl_->output_dims[i];
-      std::vector<int> sizes(d.begin(), d.end());
+    for (const memory& o : impl_->outputs) {
+      const Dims d = o.get_desc().dims();
+      const std::vector<int> sizes(d.begin(), d.end());
       cv::Mat m(int(sizes.size()), sizes.data(), CV_32F);
-      std::memcpy(m.data, impl_->outputs[i].get_data_handle(), m.total() * sizeof(float));
+      std::memcpy(m.data, o.get_data_handle(), m.total() * sizeof(float));
       out.push_back(std::move(m));
     }
     return out;
